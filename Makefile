@@ -1,0 +1,93 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 is the supported controller Python (ansible-core 2.21); pyenv's copy is used when the
+# system has no python3.12 on PATH.
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $(HOME)/.pyenv/versions/3.12.*/bin/python 2>/dev/null | tail -n 1)
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTIONS := .build/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/azureml/kubernetes
+SANITY_ROOT := .build/sanity/ansible_collections/azureml/kubernetes
+SANDBOX_DIR ?= .sandbox
+TEST_SANDBOX_DIR := .build/test-sandbox
+
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export PYTHONPATH := $(CURDIR)/$(COLLECTIONS):$(CURDIR)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export ANSIBLE_NOCOLOR := 1
+
+.PHONY: help setup demo test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
+
+help:
+	@echo "make demo   set up, start the sandbox, run a documented scenario end to end, show the result"
+	@echo "make test   set up, then run every check: sanity, lint, unit, sandbox fidelity, integration"
+	@echo "make bench  benchmarks (results in .bench/results.md)"
+	@echo "make sandbox / make sandbox-stop   the local Azure sandbox on its own"
+
+# --- set-up: a virtual environment with the pinned dependencies, and the collection where Ansible finds it
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 not found: install it or set PYTHON=/path/to/python3.12"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn $(CURDIR) $@
+
+setup: $(VENV)/.installed $(COLLECTION_LINK)
+
+# --- checks
+sanity: setup
+	@rm -rf .build/sanity && mkdir -p $(SANITY_ROOT)
+	@# ansible-test needs the collection under ansible_collections/<namespace>/<name>; the sandbox is not
+	@# part of the collection, so it is not copied.
+	@tar --exclude=./.venv --exclude=./.build --exclude=./.sandbox --exclude=./.bench --exclude=./.git \
+	  --exclude=./sandbox --exclude='__pycache__' --exclude=.pytest_cache -cf - . | tar -C $(SANITY_ROOT) -xf -
+	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.12 --color no --truncate 0
+
+lint: setup
+	ansible-lint --profile production --offline
+
+unit: setup
+	python -m pytest tests/unit -q -n 2
+
+sandbox-tests: setup
+	python -m pytest sandbox/tests -q -n 2
+
+integration: setup
+	@python -m sandbox stop --state-dir $(TEST_SANDBOX_DIR) >/dev/null 2>&1 || true
+	@rm -rf $(TEST_SANDBOX_DIR)
+	python -m sandbox start --state-dir $(TEST_SANDBOX_DIR)
+	AML_SANDBOX_DIR=$(CURDIR)/$(TEST_SANDBOX_DIR) python -m pytest tests/integration -q -n 2; \
+	  status=$$?; python -m sandbox stop --state-dir $(TEST_SANDBOX_DIR); exit $$status
+
+test: sanity lint unit sandbox-tests integration
+	@echo "make test: every check passed"
+
+# --- the sandbox on its own
+sandbox: setup
+	python -m sandbox start --state-dir $(SANDBOX_DIR)
+
+sandbox-stop: setup
+	python -m sandbox stop --state-dir $(SANDBOX_DIR)
+
+# --- the demo: a documented scenario end to end against the sandbox
+demo: setup
+	@python -m sandbox start --state-dir $(SANDBOX_DIR)
+	@set -a; source $(SANDBOX_DIR)/env; set +a; \
+	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo.yml; status=$$?; \
+	  python -m sandbox stop --state-dir $(SANDBOX_DIR); exit $$status
+
+bench: setup
+	python -m benchmarks --out .bench/results.md
+
+changelog: setup
+	antsibull-changelog lint
+
+clean:
+	-python -m sandbox stop --state-dir $(SANDBOX_DIR) 2>/dev/null
+	rm -rf .build .sandbox .bench

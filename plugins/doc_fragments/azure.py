@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Azure authentication options shared by every Azure-facing module of this collection."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Names and environment variables follow azure.azcollection, so existing inventories, vaults and
+    # module_defaults carry over unchanged.
+    DOCUMENTATION = r"""
+options:
+  auth_source:
+    description:
+      - Where the Azure credentials come from.
+      - V(auto) tries, in order, the O(client_id)/O(secret)/O(tenant) options, the E(AZURE_CLIENT_ID)/E(AZURE_SECRET)/E(AZURE_TENANT)
+        environment variables, the O(profile) of C(~/.azure/credentials), a managed identity when E(IDENTITY_ENDPOINT) or
+        E(MSI_ENDPOINT) is set, and finally the Azure CLI login.
+      - V(cli) uses the Azure CLI login (C(az login)); V(env) the environment variables; V(credential_file) C(~/.azure/credentials)
+        (or E(AZURE_CREDENTIAL_FILE)); V(msi) a managed identity (O(client_id) selects a user-assigned one).
+      - Can also be set with E(ANSIBLE_AZURE_AUTH_SOURCE).
+    type: str
+    default: auto
+    choices: [auto, cli, env, credential_file, msi]
+  profile:
+    description:
+      - Section of the credential file to read. Can also be set with E(AZURE_PROFILE).
+    type: str
+  subscription_id:
+    description:
+      - The subscription holding the cluster. Can also be set with E(AZURE_SUBSCRIPTION_ID).
+      - When not given, the Azure CLI's default subscription (V(cli)) or the only subscription the identity can see is used.
+    type: str
+  client_id:
+    description:
+      - Service principal application (client) ID, or the client ID of a user-assigned managed identity with O(auth_source=msi).
+      - Can also be set with E(AZURE_CLIENT_ID).
+    type: str
+  secret:
+    description:
+      - Service principal secret. Can also be set with E(AZURE_SECRET).
+    type: str
+  tenant:
+    description:
+      - Microsoft Entra ID tenant of the service principal. Can also be set with E(AZURE_TENANT).
+    type: str
+  cloud_environment:
+    description:
+      - The Azure cloud: V(AzureCloud), V(AzureChinaCloud) or V(AzureUSGovernment), or the URL of a cloud's metadata
+        endpoint (Azure Stack Hub, or the collection's local sandbox), for example
+        C(https://management.local.azurestack.external/metadata/endpoints?api-version=2022-09-01).
+      - Can also be set with E(AZURE_CLOUD_ENVIRONMENT).
+    type: str
+    default: AzureCloud
+  cert_validation_mode:
+    description:
+      - V(ignore) skips TLS certificate validation of Azure endpoints, for test clouds only.
+      - To trust a private CA, point E(REQUESTS_CA_BUNDLE) at it instead.
+      - Can also be set with E(AZURE_CERT_VALIDATION_MODE).
+    type: str
+    choices: [validate, ignore]
+    default: validate
+requirements:
+  - python >= 3.11
+  - azure-identity
+  - azure-mgmt-core
+notes:
+  - The modules run on the controller (or the host they are delegated to), which needs the Python packages
+    listed in the collection's C(requirements.txt).
+"""

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which Azure cloud, and which credential: the same choices and names as azure.azcollection.
+
+`resolve_cloud` turns `cloud_environment` (a known cloud name, or a metadata URL as Azure Stack Hub and
+the local sandbox use) into endpoints; `choose_auth` decides from the options and the environment which
+credential to build (pure, so it is unit-tested); `build_credential` builds it with azure-identity.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+IMPORT_ERROR: Exception | None
+try:
+    import requests
+    from azure.identity import (
+        AzureCliCredential,
+        ClientSecretCredential,
+        ManagedIdentityCredential,
+    )
+except ImportError as exc:  # reported by the module through missing_required_lib
+    IMPORT_ERROR = exc
+else:
+    IMPORT_ERROR = None
+
+
+class AzureAuthError(Exception):
+    """A credential or cloud problem the user fixes through the auth options."""
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    resource_manager: str  # base URL without a trailing slash
+    authority: str  # Entra ID (login) endpoint
+    audience: str  # the token audience of Resource Manager
+
+    @property
+    def scope(self) -> str:
+        return self.audience.rstrip("/") + "/.default"
+
+    @property
+    def is_known(self) -> bool:
+        return self.name in KNOWN_CLOUDS
+
+
+KNOWN_CLOUDS: dict[str, Cloud] = {
+    c.name: c
+    for c in (
+        Cloud("AzureCloud", "https://management.azure.com", "https://login.microsoftonline.com",
+              "https://management.core.windows.net/"),
+        Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn",
+              "https://management.core.chinacloudapi.cn/"),
+        Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net", "https://login.microsoftonline.us",
+              "https://management.core.usgovcloudapi.net/"),
+    )
+}
+
+# The metadata document of a cloud; api-version 2022-09-01 answers with a list of clouds.
+METADATA_PATH = "/metadata/endpoints?api-version=2022-09-01"
+
+
+def metadata_url(value: str) -> str:
+    """A bare Resource Manager URL gets the metadata path appended; a full metadata URL is kept."""
+    parts = urlsplit(value)
+    if parts.path in ("", "/") and not parts.query:
+        return value.rstrip("/") + METADATA_PATH
+    return value
+
+
+def cloud_from_metadata(url: str, document: Any) -> Cloud:
+    """Read a metadata document: the 2022-09-01 list format or the older single-cloud object."""
+    host = urlsplit(url).netloc.lower()
+    if isinstance(document, list):
+        if not document:
+            raise AzureAuthError(f"cloud_environment {url} returned no cloud")
+        chosen = next(
+            (c for c in document if urlsplit(c.get("resourceManager", "")).netloc.lower() == host),
+            document[0],
+        )
+        auth = chosen.get("authentication") or {}
+        resource_manager = chosen.get("resourceManager") or f"https://{host}"
+        name = chosen.get("name") or host
+    elif isinstance(document, dict) and "authentication" in document:
+        auth = document["authentication"]
+        resource_manager = f"https://{host}"
+        name = host
+    else:
+        raise AzureAuthError(f"cloud_environment {url} did not return a cloud metadata document")
+    audiences = auth.get("audiences") or []
+    if not auth.get("loginEndpoint") or not audiences:
+        raise AzureAuthError(f"cloud_environment {url}: the metadata lacks authentication.loginEndpoint or audiences")
+    return Cloud(name, resource_manager.rstrip("/"), auth["loginEndpoint"].rstrip("/"), audiences[0])
+
+
+def resolve_cloud(value: str | None, verify: bool) -> Cloud:
+    """Return the endpoints of a named cloud, or fetch them from a metadata URL."""
+    value = value or "AzureCloud"
+    for name, cloud in KNOWN_CLOUDS.items():
+        if value.lower() == name.lower():
+            return cloud
+    if not value.lower().startswith("https://"):
+        raise AzureAuthError(
+            f"cloud_environment {value!r} is neither a known cloud ({', '.join(KNOWN_CLOUDS)}) nor an https "
+            "metadata URL"
+        )
+    url = metadata_url(value)
+    try:
+        response = requests.get(url, verify=verify, timeout=30)
+        response.raise_for_status()
+        document = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise AzureAuthError(f"cloud_environment: could not read the cloud metadata at {url}: {exc}") from exc
+    return cloud_from_metadata(url, document)
+
+
+@dataclass(frozen=True)
+class AuthChoice:
+    """The credential to build: kind is service_principal, msi or cli."""
+
+    kind: str
+    source: str  # where it came from, for messages
+    client_id: str | None = None
+    secret: str | None = None
+    tenant: str | None = None
+    subscription_id: str | None = None
+
+
+def read_credential_file(path: str, profile: str | None) -> dict[str, str] | None:
+    """Return the profile section of an azure.azcollection style credential file, if any."""
+    parser = configparser.ConfigParser()
+    if not parser.read(os.path.expanduser(path)):
+        return None
+    section = profile or "default"
+    if not parser.has_section(section):
+        return None
+    return dict(parser.items(section))
+
+
+def choose_auth(params: Mapping[str, Any], environ: Mapping[str, str], credential_file: dict[str, str] | None) -> AuthChoice:
+    """Decide which credential to build, in azure.azcollection's order (pure)."""
+    source = params.get("auth_source") or "auto"
+
+    def service_principal(values: Mapping[str, Any], origin: str) -> AuthChoice | None:
+        if values.get("client_id") and values.get("secret") and values.get("tenant"):
+            return AuthChoice("service_principal", origin, values["client_id"], values["secret"], values["tenant"],
+                              values.get("subscription_id"))
+        return None
+
+    env_values = {
+        "client_id": environ.get("AZURE_CLIENT_ID"),
+        "secret": environ.get("AZURE_SECRET"),
+        "tenant": environ.get("AZURE_TENANT"),
+        "subscription_id": environ.get("AZURE_SUBSCRIPTION_ID"),
+    }
+    has_msi_env = bool(environ.get("IDENTITY_ENDPOINT") or environ.get("MSI_ENDPOINT"))
+
+    if source == "msi":
+        return AuthChoice("msi", "msi", client_id=params.get("client_id"), subscription_id=params.get("subscription_id"))
+    if source == "cli":
+        return AuthChoice("cli", "cli", subscription_id=params.get("subscription_id"))
+    if source == "env":
+        choice = service_principal(env_values, "env")
+        if choice is None:
+            raise AzureAuthError("auth_source=env needs AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT in the environment")
+        return choice
+    if source == "credential_file":
+        choice = service_principal(credential_file or {}, "credential_file")
+        if choice is None:
+            raise AzureAuthError(
+                f"auth_source=credential_file: profile [{params.get('profile') or 'default'}] with client_id, secret "
+                "and tenant was not found in ~/.azure/credentials (or AZURE_CREDENTIAL_FILE)"
+            )
+        return choice
+    for candidate in (
+        service_principal(params, "parameters"),
+        service_principal(env_values, "env"),
+        service_principal(credential_file or {}, "credential_file"),
+    ):
+        if candidate is not None:
+            return candidate
+    if has_msi_env:
+        return AuthChoice("msi", "msi", client_id=params.get("client_id"), subscription_id=params.get("subscription_id"))
+    return AuthChoice("cli", "cli", subscription_id=params.get("subscription_id"))
+
+
+def build_credential(choice: AuthChoice, cloud: Cloud, verify: bool) -> Any:
+    """Build the azure-identity credential for a choice, pointed at the cloud's authority."""
+    transport_options: dict[str, Any] = {} if verify else {"connection_verify": False}
+    if choice.kind == "service_principal":
+        return ClientSecretCredential(
+            choice.tenant, choice.client_id, choice.secret,
+            authority=cloud.authority,
+            # A private cloud's authority is not in Microsoft's instance list.
+            disable_instance_discovery=not cloud.is_known,
+            **transport_options,
+        )
+    if choice.kind == "msi":
+        return ManagedIdentityCredential(client_id=choice.client_id, **transport_options)
+    return AzureCliCredential()
+
+
+def cli_default_subscription() -> str | None:
+    """The subscription `az account show` reports, when the Azure CLI is installed and logged in."""
+    try:
+        out = subprocess.run(["az", "account", "show", "--output", "json"], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    try:
+        return json.loads(out).get("id")
+    except ValueError:
+        return None

@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Desired versus current extension: what to send, and the diff to show (pure).
+
+Bodies are the ARM REST JSON the module sends as-is (never SDK models, whose constructors default
+`autoUpgradeMinorVersion=True, releaseTrain=Stable` and would silently change an extension).
+Comparison goes through `aml_settings.settings_equal`, which compares by each key's declared type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+MASK = "********"  # what a protected value looks like in a diff
+AML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
+RELEASE_NAMESPACE = "azureml"
+
+
+@dataclass(frozen=True)
+class DesiredExtension:
+    """What the user asked for, after settings processing."""
+
+    cluster_type: str
+    settings: dict[str, str]
+    protected: dict[str, str]
+    release_train: str | None = None
+    version: str | None = None
+    auto_upgrade_minor_version: bool | None = None
+    extension_type: str = AML_EXTENSION_TYPE
+    release_namespace: str = RELEASE_NAMESPACE
+
+
+@dataclass
+class Plan:
+    """The outcome of comparing desired and current."""
+
+    action: str  # create | update | none
+    body: dict[str, Any] | None = None
+    changed_settings: list[str] = field(default_factory=list)
+    changed_properties: list[str] = field(default_factory=list)
+    sends_protected: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+def _props(current: dict[str, Any] | None) -> dict[str, Any]:
+    return (current or {}).get("properties") or {}
+
+
+def create_body(desired: DesiredExtension) -> dict[str, Any]:
+    """The PUT body of a new extension (the same shape az k8s-extension create sends)."""
+    properties: dict[str, Any] = {
+        "extensionType": desired.extension_type,
+        "autoUpgradeMinorVersion": desired.auto_upgrade_minor_version
+        if desired.auto_upgrade_minor_version is not None else desired.version is None,
+        "releaseTrain": desired.release_train or "stable",
+        "scope": {"cluster": {"releaseNamespace": desired.release_namespace}},
+        "configurationSettings": dict(desired.settings),
+        "configurationProtectedSettings": dict(desired.protected),
+    }
+    if desired.version:
+        properties["version"] = desired.version
+    body: dict[str, Any] = {"properties": properties}
+    # Arc-enabled clusters give the extension a system-assigned identity; AKS does not take one.
+    if desired.cluster_type == "connectedClusters":
+        body["identity"] = {"type": "SystemAssigned"}
+    return body
+
+
+def immutable_conflicts(desired: DesiredExtension, current: dict[str, Any]) -> list[str]:
+    """Properties Azure cannot change in place: each needs a delete and a new create."""
+    props = _props(current)
+    problems = []
+    current_type = props.get("extensionType") or ""
+    # ARM resource type names are case-insensitive by definition, so this compare is the service's own.
+    if current_type.lower() != desired.extension_type.lower():
+        problems.append(f"the extension is of type {current_type!r}, not {desired.extension_type!r}")
+    scope = props.get("scope") or {}
+    if "namespace" in scope and scope["namespace"]:
+        problems.append("the extension has namespace scope; Azure Machine Learning needs cluster scope")
+    cluster_scope = scope.get("cluster") or {}
+    namespace = cluster_scope.get("releaseNamespace")
+    if namespace and namespace != desired.release_namespace:
+        problems.append(f"the extension is released into namespace {namespace!r}, not {desired.release_namespace!r}")
+    return problems
+
+
+def changed_settings(desired: dict[str, str], current: dict[str, str],
+                     equal: Callable[[str, str, str], bool]) -> list[str]:
+    """Desired keys whose current value differs. Keys only in current are kept by Azure, not removed."""
+    return sorted(k for k, v in desired.items() if k not in current or not equal(k, v, current[k]))
+
+
+def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, update_protected: str,
+         equal: Callable[[str, str, str], bool]) -> Plan:
+    """Decide create, update or nothing, and build the body to send."""
+    if current is None:
+        return Plan("create", create_body(desired), sorted(desired.settings), [], bool(desired.protected),
+                    ["the extension does not exist"])
+    props = _props(current)
+    settings_diff = changed_settings(desired.settings, props.get("configurationSettings") or {}, equal)
+    property_diff = []
+    if desired.release_train is not None and (props.get("releaseTrain") or "").lower() != desired.release_train.lower():
+        property_diff.append("releaseTrain")
+    if desired.version is not None and props.get("version") != desired.version:
+        property_diff.append("version")
+    if (desired.auto_upgrade_minor_version is not None
+            and bool(props.get("autoUpgradeMinorVersion")) != desired.auto_upgrade_minor_version):
+        property_diff.append("autoUpgradeMinorVersion")
+    failed = (props.get("provisioningState") or "").lower() == "failed"
+    send_protected = bool(desired.protected) and update_protected == "always"
+    reasons = []
+    if settings_diff:
+        reasons.append("settings differ: " + ", ".join(settings_diff))
+    if property_diff:
+        reasons.append("properties differ: " + ", ".join(property_diff))
+    if send_protected:
+        reasons.append("update_protected=always resends the protected settings")
+    if not (settings_diff or property_diff or send_protected):
+        if not failed:
+            return Plan("none")
+        # A failed install is retried by sending everything again, as a rerun of the playbook intends.
+        reasons.append("the extension is in the Failed state: applying the settings again")
+        send_protected = bool(desired.protected)
+    body = patch_body(desired, current, send_protected=send_protected, retry=failed and not settings_diff)
+    return Plan("update", body, settings_diff, property_diff, send_protected, reasons)
+
+
+def patch_body(desired: DesiredExtension, current: dict[str, Any], *, send_protected: bool,
+               retry: bool = False) -> dict[str, Any]:
+    """The PATCH body: changed settings plus the current upgrade properties, passed explicitly.
+
+    A PATCH replaces the whole protected map, so protected settings go complete or not at all.
+    """
+    props = _props(current)
+    current_settings = props.get("configurationSettings") or {}
+    settings = {k: v for k, v in desired.settings.items() if retry or current_settings.get(k) != v}
+    properties: dict[str, Any] = {
+        "autoUpgradeMinorVersion": desired.auto_upgrade_minor_version
+        if desired.auto_upgrade_minor_version is not None else props.get("autoUpgradeMinorVersion"),
+        "releaseTrain": desired.release_train if desired.release_train is not None else props.get("releaseTrain"),
+    }
+    version = desired.version if desired.version is not None else props.get("version")
+    if version and not properties["autoUpgradeMinorVersion"]:
+        properties["version"] = version
+    if settings:
+        properties["configurationSettings"] = settings
+    if send_protected:
+        properties["configurationProtectedSettings"] = dict(desired.protected)
+    return {"properties": properties}
+
+
+def extension_view(resource: dict[str, Any] | None) -> dict[str, Any]:
+    """The extension as the modules return it (snake_case, no protected values: Azure returns none)."""
+    if not resource:
+        return {}
+    props = _props(resource)
+    return {
+        "id": resource.get("id"),
+        "name": resource.get("name"),
+        "type": resource.get("type"),
+        "extension_type": props.get("extensionType"),
+        "provisioning_state": props.get("provisioningState"),
+        "version": props.get("version"),
+        "current_version": props.get("currentVersion"),
+        "release_train": props.get("releaseTrain"),
+        "auto_upgrade_minor_version": props.get("autoUpgradeMinorVersion"),
+        "release_namespace": ((props.get("scope") or {}).get("cluster") or {}).get("releaseNamespace"),
+        "settings": dict(props.get("configurationSettings") or {}),
+        "statuses": list(props.get("statuses") or []),
+        "error_info": props.get("errorInfo"),
+        "identity": resource.get("identity"),
+    }
+
+
+def diff_view(resource_or_desired: dict[str, Any] | DesiredExtension | None,
+              protected_keys: list[str] | None = None) -> dict[str, Any]:
+    """One side of the diff: properties, settings, and protected keys with their values masked."""
+    if resource_or_desired is None:
+        return {}
+    if isinstance(resource_or_desired, DesiredExtension):
+        d = resource_or_desired
+        return {
+            "extension_type": d.extension_type,
+            "release_train": d.release_train,
+            "version": d.version,
+            "auto_upgrade_minor_version": d.auto_upgrade_minor_version,
+            "settings": dict(sorted(d.settings.items())),
+            "protected_settings": {k: MASK for k in sorted(d.protected)},
+        }
+    view = extension_view(resource_or_desired)
+    return {
+        "extension_type": view["extension_type"],
+        "release_train": view["release_train"],
+        "version": view["version"],
+        "auto_upgrade_minor_version": view["auto_upgrade_minor_version"],
+        "settings": dict(sorted(view["settings"].items())),
+        "protected_settings": {k: MASK for k in sorted(protected_keys or [])},
+    }
+
+
+def expected_after(current: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any]:
+    """What the extension will look like once Azure applies a body (for check mode's diff)."""
+    after = {"properties": dict(_props(current))}
+    for key, value in (body.get("properties") or {}).items():
+        if key == "configurationSettings":
+            merged = dict(after["properties"].get("configurationSettings") or {})
+            merged.update(value)
+            after["properties"][key] = merged
+        elif key != "configurationProtectedSettings":
+            after["properties"][key] = value
+    return after

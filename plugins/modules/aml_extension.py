@@ -1,0 +1,547 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aml_extension
+short_description: Install, update or remove the Azure Machine Learning extension on AKS or Arc-enabled Kubernetes
+version_added: 0.1.0
+description:
+  - Manages the C(Microsoft.AzureML.Kubernetes) cluster extension on an AKS cluster (O(cluster_type=managedClusters))
+    or an Azure Arc-enabled Kubernetes cluster (O(cluster_type=connectedClusters)).
+  - Does the settings processing that C(az k8s-extension create --extension-type Microsoft.AzureML.Kubernetes) does, so
+    that the extension installs as it does from the CLI, and more
+    - key names are matched whatever their case (with a warning), booleans accept any spelling, unknown keys are refused
+    with a suggestion, and every rule is checked before anything is written to Azure.
+  - Computes what the CLI injects (cluster id and name, location, C(domain) without the CLI's typo bug, relay, Service Bus
+    and ingress switches by cluster type, C(clusterPurpose=DevTest) and C(inferenceRouterHA=false) under three nodes,
+    C(openshift=true) on OpenShift), translates the inference settings into the C(scoringFe.*) keys, and sends the
+    content of the TLS PEM files (never their local paths).
+  - On Arc-enabled clusters it creates or reuses the Azure Relay namespace, hybrid connection and rule the extension
+    needs, named as the CLI names them, and sends their connection string as a protected setting.
+  - Idempotent. Settings are compared by each key's type after normalisation; only what changed is sent, with the
+    current O(auto_upgrade_minor_version) and O(release_train) passed explicitly so that they do not change by
+    accident. Keys set on the extension but no longer in O(config) are kept, not removed.
+extends_documentation_fragment:
+  - azureml.kubernetes.azure
+  - azureml.kubernetes.wait
+  - azureml.kubernetes.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads only; reports what would be created, updated or deleted, with a diff.
+  diff_mode:
+    support: full
+    details: Settings before and after; protected settings appear by key with masked values.
+options:
+  cluster_type:
+    description:
+      - V(managedClusters) for AKS, V(connectedClusters) for Azure Arc-enabled Kubernetes.
+    type: str
+    required: true
+    choices: [managedClusters, connectedClusters]
+  cluster_name:
+    description: Name of the AKS or Arc-enabled cluster.
+    type: str
+    required: true
+  resource_group:
+    description: Resource group of the cluster.
+    type: str
+    required: true
+  name:
+    description: Name of the extension (C(--name) of C(az k8s-extension create)).
+    type: str
+    required: true
+  state:
+    description: V(present) installs or updates the extension, V(absent) removes it.
+    type: str
+    default: present
+    choices: [present, absent]
+  config:
+    description:
+      - Configuration settings, with the documentation's key names, each C(--config key=value) becoming one
+        C(key: value) entry.
+      - "Training and inference: C(enableTraining), C(enableInference) (at least one must be true)."
+      - "Inference: C(inferenceRouterServiceType) (V(loadBalancer), V(nodePort) or V(clusterIP), required with
+        inference), C(allowInsecureConnections), C(sslCname), C(sslSecret), C(inferenceRouterHA),
+        C(internalLoadBalancerProvider) (V(azure), AKS only)."
+      - "Components: C(installNvidiaDevicePlugin), C(installPromOp), C(installVolcano), C(installDcgmExporter),
+        C(nodeSelector.<label>)."
+      - "Also read: C(clusterPurpose), C(isAKSMigration), C(logAnalyticsWS), C(domain), C(location),
+        C(jobSchedulerLocation), C(cluster_name), C(cluster_name_friendly), C(servicebus.enabled),
+        C(relayserver.enabled), C(nginxIngress.enabled), C(openshift), and the documented advanced keys
+        C(nginxIngress.controller), C(volcanoScheduler.schedulerConfigMap), C(amloperator.skipResourceValidation)."
+      - Booleans may be YAML booleans or strings in any case. An unknown key fails with the closest known key.
+    type: dict
+    default: {}
+  config_protected:
+    description:
+      - Protected configuration settings (C(--config-protected)). Azure stores them encrypted and never returns them.
+      - C(sslCertPemFile) and C(sslKeyPemFile) are paths on the controller to the PEM certificate (chain) and its key
+        without a passphrase; the files are checked (they parse, and the key matches the certificate) and their
+        content is sent as C(scoringFe.sslCert) and C(scoringFe.sslKey).
+    type: dict
+    default: {}
+  update_protected:
+    description:
+      - When protected settings are sent to an existing extension. Azure never returns them, so they cannot be compared.
+      - V(on_create) sends them when the extension is created (or a failed one is applied again) only.
+      - V(always) sends the complete set on every run, so the task always reports a change; use it once to rotate a
+        certificate or a secret.
+    type: str
+    default: on_create
+    choices: [on_create, always]
+  release_train:
+    description: Release train of the extension, V(stable) when the extension is created without one.
+    type: str
+  version:
+    description:
+      - Exact extension version to install. Needs O(auto_upgrade_minor_version=false), which it implies when unset.
+    type: str
+  auto_upgrade_minor_version:
+    description:
+      - Whether Azure upgrades the extension's minor version itself. Defaults to V(true) at creation unless O(version)
+        is set; an existing extension keeps its value unless this is set.
+    type: bool
+  scope:
+    description:
+      - Scope of the extension. Azure Machine Learning supports only V(cluster) scope (released into namespace
+        C(azureml)); V(namespace) is refused with an explanation.
+    type: str
+    default: cluster
+    choices: [cluster, namespace]
+  force:
+    description:
+      - With O(state=absent), remove the extension resource from Azure at once, without waiting for the cluster's
+        agent to uninstall it (C(az k8s-extension delete --force)).
+    type: bool
+    default: false
+  delete_relay:
+    description:
+      - With O(state=absent) on an Arc-enabled cluster, also delete the Azure Relay hybrid connection of the cluster,
+        and its namespace when no other hybrid connection is left in it. The CLI leaves them behind.
+    type: bool
+    default: false
+  register_provider:
+    description:
+      - Register the C(Microsoft.KubernetesConfiguration) resource provider when the subscription has not registered
+        it yet (as the Azure SDK would do silently). With V(false) an unregistered provider fails the task.
+    type: bool
+    default: true
+notes:
+  - Azure never returns protected settings, so a changed certificate or secret in O(config_protected) is sent only
+    with O(update_protected=always).
+  - Failed installs report the extension's C(errorInfo) and C(statuses), with the documented cause and fix of the
+    extension's health-check codes (E40001, E40002, E40003, E40007, E45002, E45004, E45005).
+seealso:
+  - module: azureml.kubernetes.aml_extension_info
+  - name: Deploy the Azure Machine Learning extension on AKS or Arc Kubernetes
+    description: The documentation whose settings and scenarios this module follows.
+    link: https://learn.microsoft.com/azure/machine-learning/how-to-deploy-kubernetes-extension
+author:
+  - azureml.kubernetes maintainers
+"""
+
+EXAMPLES = r"""
+- name: Quick proof of concept on AKS, training and inference over HTTP (the documentation's first scenario)
+  azureml.kubernetes.aml_extension:
+    cluster_type: managedClusters
+    cluster_name: my-aks
+    resource_group: my-rg
+    name: azureml
+    config:
+      enableTraining: true
+      enableInference: true
+      inferenceRouterServiceType: LoadBalancer
+      allowInsecureConnections: true
+      inferenceRouterHA: false
+
+- name: Training only on an Arc-enabled cluster (second scenario)
+  azureml.kubernetes.aml_extension:
+    cluster_type: connectedClusters
+    cluster_name: my-arc-cluster
+    resource_group: my-rg
+    name: azureml
+    config:
+      enableTraining: true
+
+- name: Production training and inference on AKS with HTTPS (third scenario)
+  azureml.kubernetes.aml_extension:
+    cluster_type: managedClusters
+    cluster_name: my-aks
+    resource_group: my-rg
+    name: azureml
+    config:
+      enableTraining: true
+      enableInference: true
+      inferenceRouterServiceType: LoadBalancer
+      sslCname: ml.contoso.com
+    config_protected:
+      sslCertPemFile: files/cert.pem
+      sslKeyPemFile: files/key.pem
+
+- name: Production on Arc with NodePort, HTTPS and NVIDIA GPUs (fourth scenario)
+  azureml.kubernetes.aml_extension:
+    cluster_type: connectedClusters
+    cluster_name: my-arc-cluster
+    resource_group: my-rg
+    name: azureml
+    config:
+      enableTraining: true
+      enableInference: true
+      inferenceRouterServiceType: NodePort
+      sslCname: ml.contoso.com
+      installNvidiaDevicePlugin: true
+      installDcgmExporter: true
+    config_protected:
+      sslCertPemFile: files/cert.pem
+      sslKeyPemFile: files/key.pem
+
+- name: Rotate the TLS certificate (protected settings are sent only when asked)
+  azureml.kubernetes.aml_extension:
+    cluster_type: managedClusters
+    cluster_name: my-aks
+    resource_group: my-rg
+    name: azureml
+    config:
+      enableTraining: true
+      enableInference: true
+      inferenceRouterServiceType: LoadBalancer
+      sslCname: ml.contoso.com
+    config_protected:
+      sslCertPemFile: files/new-cert.pem
+      sslKeyPemFile: files/new-key.pem
+    update_protected: always
+
+- name: Remove the extension and the Relay resources the install created
+  azureml.kubernetes.aml_extension:
+    cluster_type: connectedClusters
+    cluster_name: my-arc-cluster
+    resource_group: my-rg
+    name: azureml
+    state: absent
+    delete_relay: true
+"""
+
+RETURN = r"""
+extension:
+  description: The extension as Azure reports it after the task (empty after a removal).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: ARM resource id.
+      type: str
+      sample: /subscriptions/0000/resourceGroups/my-rg/providers/Microsoft.ContainerService/managedClusters/my-aks/providers/Microsoft.KubernetesConfiguration/extensions/azureml
+    name:
+      description: Extension name.
+      type: str
+      sample: azureml
+    type:
+      description: ARM resource type.
+      type: str
+      sample: Microsoft.KubernetesConfiguration/extensions
+    extension_type:
+      description: Extension type.
+      type: str
+      sample: Microsoft.AzureML.Kubernetes
+    provisioning_state:
+      description: C(Succeeded), C(Failed), C(Creating), C(Updating), C(Deleting) or C(Canceled).
+      type: str
+      sample: Succeeded
+    version:
+      description: The pinned version, if any.
+      type: str
+    current_version:
+      description: The version installed on the cluster.
+      type: str
+      sample: 1.1.70
+    release_train:
+      description: Release train.
+      type: str
+      sample: stable
+    auto_upgrade_minor_version:
+      description: Whether Azure upgrades minor versions itself.
+      type: bool
+    release_namespace:
+      description: Namespace the extension is released into.
+      type: str
+      sample: azureml
+    settings:
+      description: The configuration settings (protected settings are never returned by Azure).
+      type: dict
+      sample: {"enableTraining": "True", "enableInference": "False"}
+    statuses:
+      description: Status messages the extension's agent reported.
+      type: list
+      elements: dict
+    error_info:
+      description: Error details of a failed operation.
+      type: dict
+    identity:
+      description: The extension's managed identity, on Arc-enabled clusters.
+      type: dict
+cluster:
+  description: Facts about the cluster that the settings processing used.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    id:
+      description: ARM id of the cluster.
+      type: str
+    location:
+      description: Azure region of the cluster.
+      type: str
+    node_count:
+      description: Nodes counted (agent pools on AKS, C(totalNodeCount) on Arc).
+      type: int
+    distribution:
+      description: Kubernetes distribution reported by Arc.
+      type: str
+changed_settings:
+  description: Keys of the configuration settings that were (or in check mode would be) sent because they differ.
+  returned: always
+  type: list
+  elements: str
+  sample: [inferenceRouterServiceType, scoringFe.serviceType.nodePort]
+actions:
+  description: What the task did or, in check mode, would do.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create extension azureml", "create Azure Relay namespace arcdemo0000rgrelay"]
+"""
+
+from dataclasses import replace
+from typing import Any
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, relay, tls
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import health_check_hints
+from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule, wait_argument_spec
+from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_TYPES, cluster_summary
+from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import ExtensionService
+from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import (
+    DesiredExtension,
+    diff_view,
+    expected_after,
+    extension_view,
+    immutable_conflicts,
+    plan,
+)
+
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
+    cluster_name=dict(type="str", required=True),
+    resource_group=dict(type="str", required=True),
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    config=dict(type="dict", default={}),
+    config_protected=dict(type="dict", default={}, no_log=True),
+    update_protected=dict(type="str", default="on_create", choices=["on_create", "always"]),
+    release_train=dict(type="str"),
+    version=dict(type="str"),
+    auto_upgrade_minor_version=dict(type="bool"),
+    scope=dict(type="str", default="cluster", choices=["cluster", "namespace"]),
+    force=dict(type="bool", default=False),
+    delete_relay=dict(type="bool", default=False),
+    register_provider=dict(type="bool", default=True),
+    **wait_argument_spec(default_timeout=1800),
+)
+
+
+class AmlExtension:
+    """One run of the module: read, decide, write, report."""
+
+    def __init__(self) -> None:
+        self.azure = AzureModule(ARGUMENT_SPEC)
+        p = self.azure.params
+        self.name: str = p["name"]
+        self.service = ExtensionService(self.azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
+        self.actions: list[str] = []
+        self.diff: dict[str, Any] = {"before": {}, "after": {}}
+        self.check_static_options()
+
+    def check_static_options(self) -> None:
+        p = self.azure.params
+        if p["scope"] == "namespace":
+            self.azure.fail("scope=namespace: the Azure Machine Learning extension installs only with cluster scope "
+                            "(into namespace azureml); remove scope or set scope: cluster. Training and inference "
+                            "workloads are placed in namespaces when the cluster is attached to a workspace.")
+        if p["version"] and p["auto_upgrade_minor_version"]:
+            self.azure.fail("version pins the extension, so auto_upgrade_minor_version must be false (or unset): "
+                            "Azure refuses a version together with auto-upgrade.")
+
+    # --- state=present
+    def present(self) -> None:
+        p = self.azure.params
+        cluster = self.service.cluster()
+        facts = cluster_summary(p["cluster_type"], cluster)
+        # Without the provider no extension can exist, and reading one would make the SDK register the
+        # provider behind our back (a write, even in check mode).
+        self.provider_registered = self.service.provider_registered()
+        current = self.service.get(self.name) if self.provider_registered else None
+        desired, needs_relay = self.desired_extension(facts, current)
+        conflicts = immutable_conflicts(desired, current) if current else []
+        if conflicts:
+            self.azure.fail(
+                f"Extension {self.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it (state: absent) "
+                "and create it again, or choose another name.")
+        outcome = plan(desired, current, update_protected=p["update_protected"], equal=aml_settings.settings_equal)
+        if outcome.action == "none":
+            self.finish(False, current, facts, [])
+        if needs_relay and (outcome.action == "create" or outcome.sends_protected):
+            # The protected map is replaced whole, so the Relay connection string goes with any protected send.
+            desired = self.with_relay_connection(desired, facts)
+            outcome = plan(desired, current, update_protected=p["update_protected"],
+                           equal=aml_settings.settings_equal)
+        self.diff = {"before": diff_view(current),
+                     "after": diff_view(desired) if outcome.action == "create" else diff_view(
+                         expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected
+                         else [])}
+        self.ensure_provider()
+        verb = "create" if outcome.action == "create" else "update"
+        self.actions.append(f"{verb} extension {self.name} ({'; '.join(outcome.reasons)})")
+        if self.azure.check_mode:
+            self.finish(True, current, facts, outcome.changed_settings)
+        write = self.service.create if outcome.action == "create" else self.service.update
+        result = write(self.name, outcome.body)
+        if result is None:  # wait=false: report what Azure has now
+            result = self.service.get(self.name)
+        self.fail_if_failed(result)
+        self.finish(True, result, facts, outcome.changed_settings)
+
+    def desired_extension(self, facts: dict[str, Any], current: dict[str, Any] | None) -> tuple[DesiredExtension, bool]:
+        """Normalise, validate and compute the settings; every problem fails here, before any write."""
+        p = self.azure.params
+        cluster = aml_settings.ClusterFacts(
+            cluster_type=p["cluster_type"], resource_id=facts["id"], name=facts["name"] or p["cluster_name"],
+            location=facts["location"], node_count=facts["node_count"], distribution=facts["distribution"])
+        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings") or {}
+        try:
+            normalised = aml_settings.normalise(p["config"], p["config_protected"])
+            warnings = list(normalised.warnings)
+            warnings += aml_settings.validate(normalised, cluster, operation="update" if current else "create",
+                                              current_settings=current_settings or None)
+            computed = aml_settings.compute(normalised, cluster, operation="update" if current else "create",
+                                            current_settings=current_settings or None)
+        except aml_settings.AmlSettingsError as exc:
+            self.azure.fail("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems)
+        except tls.MissingCryptographyError as exc:
+            self.azure.fail(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
+                            exception=str(exc.import_error))
+        warnings += computed.warnings
+        self.azure.hide(*computed.protected.values())
+        for warning in warnings:
+            self.azure.warn(warning)
+        return DesiredExtension(
+            cluster_type=p["cluster_type"], settings=computed.settings, protected=computed.protected,
+            release_train=p["release_train"], version=p["version"],
+            auto_upgrade_minor_version=False if p["version"] and p["auto_upgrade_minor_version"] is None
+            else p["auto_upgrade_minor_version"]), aml_settings.needs_relay(computed, cluster)
+
+    def relay_names(self) -> relay.RelayNames:
+        p = self.azure.params
+        namespace, hybrid_connection, rule = aml_settings.relay_resource_names(
+            p["cluster_name"], self.azure.subscription_id, p["resource_group"])
+        return relay.RelayNames(p["resource_group"], namespace, hybrid_connection, rule)
+
+    def with_relay_connection(self, desired: DesiredExtension, facts: dict[str, Any]) -> DesiredExtension:
+        """Create or reuse the Azure Relay resources an Arc install needs, and add their connection string."""
+        names = self.relay_names()
+        if self.azure.check_mode:
+            self.actions.append(f"ensure Azure Relay namespace {names.namespace}, hybrid connection "
+                                f"{names.hybrid_connection} and rule {names.rule}")
+            secret = "(read from Azure Relay when applied)"
+        else:
+            from azure.mgmt.relay import RelayAPIMgmtClient
+
+            client = self.azure.client(RelayAPIMgmtClient)
+            created = self.azure.call(
+                lambda: relay.ensure_relay(client, names, facts["location"], self.azure.wait_for),
+                f"create the Azure Relay resources in {names.resource_group}")
+            self.actions += [f"create Azure Relay {what}" for what in created]
+            secret = self.azure.call(lambda: relay.connection_string(client, names),
+                                     f"read the keys of Azure Relay hybrid connection {names.hybrid_connection}")
+            self.azure.hide(secret)
+        computed = aml_settings.with_relay(
+            aml_settings.Desired(desired.settings, desired.protected, []), secret,
+            names.hybrid_connection_id(self.azure.subscription_id), names.hybrid_connection)
+        return replace(desired, settings=computed.settings, protected=computed.protected)
+
+    def ensure_provider(self) -> None:
+        if self.provider_registered:
+            return
+        if not self.azure.params["register_provider"]:
+            self.azure.fail("The subscription has not registered resource provider Microsoft.KubernetesConfiguration. "
+                            "Register it (az provider register --namespace Microsoft.KubernetesConfiguration) or set "
+                            "register_provider: true.")
+        self.actions.append("register resource provider Microsoft.KubernetesConfiguration")
+        if not self.azure.check_mode:
+            self.service.register_provider()
+
+    def fail_if_failed(self, result: dict[str, Any] | None) -> None:
+        view = extension_view(result)
+        if (view.get("provisioning_state") or "").lower() != "failed":
+            return
+        texts = [str(view.get("error_info"))] + [f"{s.get('code')} {s.get('message')}" for s in view["statuses"]]
+        hints = health_check_hints(*texts)
+        self.azure.fail(f"Extension {self.name} failed to install on {self.service.where}: "
+                        f"{'; '.join(t for t in texts if t and t != 'None')}" + (" " + " ".join(hints) if hints else ""),
+                        extension=view, hints=hints, actions=self.actions)
+
+    # --- state=absent
+    def absent(self) -> None:
+        p = self.azure.params
+        current = self.service.get(self.name) if self.service.provider_registered() else None
+        if current is not None:
+            self.diff = {"before": diff_view(current), "after": {}}
+            self.actions.append(f"delete extension {self.name}" + (" (forced)" if p["force"] else ""))
+            if not self.azure.check_mode:
+                self.service.delete(self.name, p["force"])
+        if p["delete_relay"] and p["cluster_type"] == "connectedClusters":
+            self.remove_relay()
+        self.finish(bool(self.actions), None, None, [])
+
+    def remove_relay(self) -> None:
+        from azure.mgmt.relay import RelayAPIMgmtClient
+
+        names = self.relay_names()
+        client = self.azure.client(RelayAPIMgmtClient)
+        if self.azure.check_mode:
+            exists = self.azure.call(lambda: relay.hybrid_connection_exists(client, names),
+                                     f"read Azure Relay hybrid connection {names.hybrid_connection}")
+            if exists:
+                self.actions.append(f"delete Azure Relay hybrid connection {names.hybrid_connection}")
+            return
+        removed = self.azure.call(lambda: relay.remove_relay(client, names, self.azure.wait_for),
+                                  f"delete the Azure Relay resources of {self.service.where}")
+        self.actions += [f"delete Azure Relay {what}" for what in removed]
+
+    # --- report
+    def finish(self, changed: bool, resource: dict[str, Any] | None, facts: dict[str, Any] | None,
+               changed_settings: list[str]) -> None:
+        result: dict[str, Any] = dict(changed=changed, extension=extension_view(resource),
+                                      changed_settings=changed_settings, actions=self.actions)
+        if facts is not None:
+            result["cluster"] = facts
+        if self.azure.diff_mode:
+            result["diff"] = self.diff
+        self.azure.exit(**result)
+
+    def run(self) -> None:
+        if self.azure.params["state"] == "present":
+            self.present()
+        else:
+            self.absent()
+
+
+def main() -> None:
+    AmlExtension().run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Shared ARM protocol helpers: error envelope, api-version checks, JSON bodies, rate-limit counters.
+
+Every error the sandbox returns goes through :class:`ArmError` so that clients always see
+``{"error": {"code", "message", ...}}`` (arm-protocol.md §3).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+import uuid
+from typing import Any, Optional
+
+from aiohttp import web
+
+# api-versions accepted per family. Unknown versions -> 400 InvalidApiVersionParameter, listing these.
+API_VERSIONS: dict[str, tuple[str, ...]] = {
+    "extensions": ("2020-07-01-preview", "2021-05-01-preview", "2021-09-01", "2021-11-01-preview",
+                   "2022-01-01-preview", "2022-03-01", "2022-04-02-preview", "2022-07-01", "2022-11-01",
+                   "2023-05-01", "2024-11-01", "2025-03-01"),
+    "containerservice": ("2021-03-01", "2022-01-01", "2022-04-01", "2022-09-01", "2022-11-01", "2023-01-01",
+                         "2023-05-01", "2023-08-01", "2024-01-01", "2024-05-01", "2024-09-01", "2025-01-01",
+                         "2025-05-01", "2025-07-01", "2025-10-01", "2026-01-01", "2026-05-01", "2026-08-01"),
+    "connectedclusters": ("2021-03-01", "2021-10-01", "2022-10-01-preview", "2023-11-01-preview",
+                          "2024-01-01", "2024-07-01-preview", "2024-12-01-preview", "2025-08-01-preview",
+                          "2026-05-01"),
+    "resources": ("2016-02-01", "2016-09-01", "2019-05-10", "2019-10-01", "2020-06-01", "2021-01-01",
+                  "2021-04-01", "2022-09-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01",
+                  "2025-03-01", "2025-04-01"),
+    "subscriptions": ("2016-06-01", "2019-11-01", "2020-01-01", "2021-01-01", "2022-12-01"),
+    "network": ("2021-05-01", "2022-01-01", "2022-07-01", "2023-02-01", "2023-09-01", "2024-01-01",
+                "2024-05-01", "2024-07-01", "2024-10-01", "2025-01-01", "2025-03-01", "2025-05-01",
+                "2025-07-01", "2026-01-01", "2026-03-01"),
+    "relay": ("2017-04-01", "2018-01-01-preview", "2021-11-01", "2024-01-01", "2026-01-01"),
+    "metadata": ("2015-01-01", "2018-01-01", "2019-05-01", "2020-06-01", "2022-09-01"),
+}
+
+
+class ArmError(Exception):
+    """An error rendered as the ARM envelope."""
+
+    def __init__(self, status: int, code: str, message: str, *, target: Optional[str] = None,
+                 details: Optional[list[dict[str, Any]]] = None,
+                 headers: Optional[dict[str, str]] = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+        self.target, self.details, self.headers = target, details, headers or {}
+
+    def body(self) -> dict[str, Any]:
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target is not None:
+            err["target"] = self.target
+        if self.details:
+            err["details"] = self.details
+        return {"error": err}
+
+    def response(self) -> web.Response:
+        return json_response(self.body(), status=self.status, headers=self.headers)
+
+
+def json_response(body: Any, status: int = 200, headers: Optional[dict[str, str]] = None) -> web.Response:
+    """A JSON response with the content type ARM uses."""
+    text = json.dumps(body, separators=(",", ":"))
+    resp = web.Response(text=text, status=status, content_type="application/json", charset="utf-8")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    resp.headers.setdefault("Cache-Control", "no-cache")
+    resp.headers.setdefault("Pragma", "no-cache")
+    resp.headers.setdefault("Expires", "-1")
+    return resp
+
+
+def query_get(request: web.Request, name: str) -> Optional[str]:
+    """A query parameter matched case-insensitively (clients send both api-version and api-Version)."""
+    lname = name.lower()
+    for k, v in request.query.items():
+        if k.lower() == lname:
+            return v
+    return None
+
+
+def check_api_version(request: web.Request, family: str) -> str:
+    """Return the request's api-version, or raise the ARM 400 errors for a missing/unknown one."""
+    version = query_get(request, "api-version")
+    if not version:
+        raise ArmError(400, "MissingApiVersionParameter",
+                       "The api-version query parameter (?api-version=) is required for all requests.")
+    supported = API_VERSIONS[family]
+    if version not in supported:
+        raise ArmError(400, "InvalidApiVersionParameter",
+                       f"The api-version '{version}' is invalid. The supported versions are "
+                       f"'{','.join(reversed(supported))}'.")
+    return version
+
+
+async def read_json(request: web.Request, required: bool = True) -> Any:
+    """Parse the request body; malformed JSON -> 400 InvalidRequestContent."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                           "deserialized: 'The request body is empty.'")
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
+                       f"deserialized: '{exc}'.") from None
+
+
+def require_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ArmError(400, "InvalidRequestContent",
+                       "The request content was invalid and could not be deserialized: 'expected a JSON object'.")
+    return body
+
+
+def base_url(request: web.Request) -> str:
+    """The sandbox origin as the client addressed it (used for nextLink and operation URLs)."""
+    return f"https://{request.host}"
+
+
+def utc_now_iso() -> str:
+    """Timestamps in the 7-digit fraction format ARM uses (2023-07-19T18:31:24.4169171+00:00)."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}0+00:00"
+
+
+def iso_from_epoch(t: float) -> str:
+    d = _dt.datetime.fromtimestamp(t, _dt.timezone.utc)
+    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond:06d}0+00:00"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def not_found_arm(rtype: str, name: str, rg: str) -> ArmError:
+    """ARM's own 404 for a missing resource (ARM front door wording, arm-protocol.md §3)."""
+    return ArmError(404, "ResourceNotFound", f"The Resource '{rtype}/{name}' under resource group '{rg}' was "
+                    "not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+
+
+# ---- rate limits -------------------------------------------------------------------------------------------
+
+# Hourly budgets per subscription (legacy ARM limits; the global ones as seen in recording R2).
+DEFAULT_LIMITS = {"reads": 12000, "writes": 1200, "deletes": 15000,
+                  "global-reads": 16500, "global-writes": 12000, "global-deletes": 15000}
+
+
+def method_category(method: str) -> str:
+    if method in ("GET", "HEAD"):
+        return "reads"
+    if method == "DELETE":
+        return "deletes"
+    return "writes"
+
+
+class RateLimiter:
+    """Counts requests per subscription and category in a fixed hourly window."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, tuple[float, dict[str, int]]] = {}
+
+    def reset(self) -> None:
+        self._windows.clear()
+
+    def consume(self, subscription: str, method: str, limits: dict[str, int]) -> tuple[dict[str, str], Optional[int]]:
+        """Count one request; return (headers, retry_after) where retry_after is set when exhausted."""
+        now = time.time()
+        start, used = self._windows.get(subscription.lower(), (now, {}))
+        if now - start >= 3600:
+            start, used = now, {}
+        cat = method_category(method)
+        headers: dict[str, str] = {}
+        exhausted = False
+        for key in (cat, "global-" + cat):
+            used[key] = used.get(key, 0) + 1
+            remaining = limits.get(key, DEFAULT_LIMITS[key]) - used[key]
+            if remaining < 0:
+                exhausted = True
+            headers[f"x-ms-ratelimit-remaining-subscription-{key}"] = str(max(remaining, 0))
+        self._windows[subscription.lower()] = (start, used)
+        retry = max(1, int(3600 - (now - start))) if exhausted else None
+        return headers, retry

@@ -1,0 +1,194 @@
+"""Microsoft.ContainerService/managedClusters: GET, full PUT (LRO), lists, and the AKS operation status.
+
+Shapes follow azure-mgmt-containerservice 41.8.0 (api 2026-08-01). A PUT replaces the writable
+properties and keeps the read-only ones (fqdn, nodeResourceGroup, powerState ...). Authorized IP
+ranges are checked the way AKS does (at most 200, each a CIDR or an address).
+"""
+from __future__ import annotations
+
+import copy
+import ipaddress
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from . import operations
+from .arm import ArmError, base_url, iso_from_epoch, json_response, not_found_arm, read_json, require_object
+from .routing import RG, SUB, Route
+from .world import TENANT_ID, ensure_resource_group, managed_cluster_body, stable_guid
+
+if TYPE_CHECKING:
+    from .core import Sandbox
+
+NS = "Microsoft.ContainerService"
+RTYPE = "Microsoft.ContainerService/managedClusters"
+ITEM = RG + r"/providers/Microsoft\.ContainerService/managedClusters/(?P<name>[^/]+)"
+READ_ONLY = ("provisioningState", "powerState", "fqdn", "azurePortalFQDN", "currentKubernetesVersion",
+             "nodeResourceGroup", "maxAgentPools", "identityProfile", "resourceUID")
+MAX_AUTHORIZED_RANGES = 200
+
+
+def _key(p: dict[str, str]) -> str:
+    return f"/subscriptions/{p['sub']}/resourcegroups/{p['rg']}/providers/{RTYPE}/{p['name']}".lower()
+
+
+def _validate(body: dict[str, Any]) -> None:
+    if not body.get("location"):
+        raise ArmError(400, "InvalidParameter", "The value of parameter location is invalid: it is required.",
+                       target="location")
+    props = body.get("properties") or {}
+    ranges = ((props.get("apiServerAccessProfile") or {}).get("authorizedIPRanges")) or []
+    if not isinstance(ranges, list):
+        raise ArmError(400, "InvalidParameter", "apiServerAccessProfile.authorizedIPRanges must be a list.",
+                       target="properties.apiServerAccessProfile.authorizedIPRanges")
+    if len(ranges) > MAX_AUTHORIZED_RANGES:
+        raise ArmError(400, "InvalidParameter", f"The number of authorized IP ranges ({len(ranges)}) exceeds "
+                       f"the maximum of {MAX_AUTHORIZED_RANGES}.",
+                       target="properties.apiServerAccessProfile.authorizedIPRanges")
+    for r in ranges:
+        try:
+            net = ipaddress.ip_network(str(r), strict=False)
+        except ValueError:
+            raise ArmError(400, "InvalidParameter", f"Invalid authorized IP range '{r}': it must be a CIDR "
+                           "(e.g. 20.1.2.0/24) or an IPv4 address.",
+                           target="properties.apiServerAccessProfile.authorizedIPRanges") from None
+        if net.version != 4:
+            raise ArmError(400, "InvalidParameter", f"Authorized IP range '{r}' is IPv6; only IPv4 ranges are "
+                           "supported.", target="properties.apiServerAccessProfile.authorizedIPRanges")
+    for pool in props.get("agentPoolProfiles") or []:
+        if not isinstance(pool, dict) or not pool.get("name"):
+            raise ArmError(400, "InvalidParameter", "Each agent pool needs a name.",
+                           target="properties.agentPoolProfiles")
+
+
+def _op_headers(request: web.Request, sb: "Sandbox", loc: str, sub: str, op_id: str) -> dict[str, str]:
+    url = (f"{base_url(request)}/subscriptions/{sub}/providers/{NS}/locations/{loc}/operations/{op_id}"
+           f"?api-version={request['api_version']}")
+    return {"Azure-AsyncOperation": url, "Retry-After": str(sb.settings.get("retry_after_seconds", 1))}
+
+
+def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
+    cluster = sb.data["clusters"].get(op["target"])
+    if cluster is None:
+        return
+    props = cluster["body"]["properties"]
+    props["provisioningState"] = "Failed" if op.get("error") else "Succeeded"
+    for pool in props.get("agentPoolProfiles") or []:
+        pool["provisioningState"] = props["provisioningState"]
+    sb.clusters_changed()
+
+
+operations.register("aks", _apply)
+
+
+async def get_mc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    c = sb.data["clusters"].get(_key(p))
+    if c is None:
+        raise not_found_arm(RTYPE, p["name"], p["rg"])
+    return json_response(c["body"])
+
+
+async def list_mc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    sub, rg = p["sub"].lower(), p.get("rg", "").lower()
+    out = [c["body"] for c in sb.data["clusters"].values()
+           if c["cluster_type"] == "managedClusters" and c["subscription"].lower() == sub
+           and (not rg or c["resource_group"].lower() == rg)]
+    return json_response({"value": sorted(out, key=lambda b: b["name"].lower())})
+
+
+async def put_mc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    body = require_object(await read_json(request))
+    _validate(body)
+    key = _key(p)
+    existing = sb.data["clusters"].get(key)
+    if existing is not None:
+        op = operations.is_running(sb, key)
+        if op is not None:
+            raise ArmError(409, "OperationNotAllowed", "Operation is not allowed because there's an in progress "
+                           "create node pool operation. Another operation (Updating) is in progress, please wait "
+                           "for it to finish before starting a new operation.")
+        old = existing["body"]
+        if str(old["location"]).replace(" ", "").lower() != str(body["location"]).replace(" ", "").lower():
+            raise ArmError(400, "LocationChangeNotAllowed", "Changing the location of a managed cluster is not allowed.",
+                           target="location")
+    else:
+        sub = sb.data["subscriptions"][p["sub"].lower()]
+        if p["rg"].lower() not in sub["resourceGroups"]:
+            raise ArmError(404, "ResourceGroupNotFound", f"Resource group '{p['rg']}' could not be found.")
+        old = managed_cluster_body({"name": p["name"], "location": body["location"]}, sub["subscriptionId"],
+                                   sub["resourceGroups"][p["rg"].lower()]["name"])
+    new = copy.deepcopy(old)
+    new["location"] = old["location"]
+    new["tags"] = body.get("tags") or {}
+    if body.get("sku"):
+        new["sku"] = body["sku"]
+    props = dict(body.get("properties") or {})
+    for k in READ_ONLY:
+        props.pop(k, None)
+        if k in old["properties"]:
+            props[k] = old["properties"][k]
+    pools = []
+    for pool in props.get("agentPoolProfiles") or old["properties"].get("agentPoolProfiles") or []:
+        pool = dict(pool)
+        pool.setdefault("count", 3)
+        pool.setdefault("mode", "System")
+        pool.setdefault("osType", "Linux")
+        pool.setdefault("vmSize", "Standard_D4s_v3")
+        pool["provisioningState"] = "Updating" if existing else "Creating"
+        pool.setdefault("powerState", {"code": "Running"})
+        pools.append(pool)
+    props["agentPoolProfiles"] = pools
+    ident = body.get("identity")
+    if isinstance(ident, dict) and ident.get("type") and ident.get("type") != "None":
+        t = ident["type"]
+        if t == "SystemAssigned":
+            new["identity"] = {"type": t, "principalId": stable_guid(key, "principal"), "tenantId": TENANT_ID}
+        else:
+            new["identity"] = {"type": t, "userAssignedIdentities": {
+                uid: {"principalId": stable_guid(uid, "p"), "clientId": stable_guid(uid, "c")}
+                for uid in (ident.get("userAssignedIdentities") or {})}}
+        props.setdefault("servicePrincipalProfile", {"clientId": "msi"})
+    elif ident is not None:
+        new.pop("identity", None)
+    kver = props.get("kubernetesVersion") or old["properties"].get("kubernetesVersion")
+    props["kubernetesVersion"] = kver
+    props["currentKubernetesVersion"] = kver
+    props["provisioningState"] = "Updating" if existing else "Creating"
+    new["properties"] = props
+    now = time.time()
+    new.setdefault("systemData", {})["lastModifiedAt"] = iso_from_epoch(now)
+    sub_rec = sb.data["subscriptions"][p["sub"].lower()]
+    ensure_resource_group(sb.data, sub_rec["subscriptionId"], p["rg"], new["location"])
+    sb.data["clusters"][key] = {"cluster_type": "managedClusters", "subscription": sub_rec["subscriptionId"],
+                                "resource_group": (existing or {}).get("resource_group") or
+                                sub_rec["resourceGroups"][p["rg"].lower()]["name"], "body": new}
+    op = operations.start(sb, "aks", key, "update" if existing else "create", "InProgress",
+                          extra={"location": new["location"]})
+    sb.clusters_changed()
+    headers = _op_headers(request, sb, str(new["location"]).replace(" ", "").lower(), sub_rec["subscriptionId"], op["id"])
+    return json_response(new, status=200 if existing else 201, headers=headers)
+
+
+async def get_op(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    op = sb.data["operations"].get(p["op"])
+    if op is None or op["kind"] != "aks":
+        raise ArmError(404, "NotFound", f"Operation id '{p['op']}' was not found.")
+    doc: dict[str, Any] = {"name": op["id"], "status": op["status"], **operations.times(op)}
+    if not doc["endTime"]:
+        del doc["endTime"]
+    headers = {}
+    if op["status"] == "InProgress":
+        headers["Retry-After"] = str(sb.settings.get("retry_after_seconds", 1))
+    elif op.get("error"):
+        doc["error"] = op["error"]
+    return json_response(doc, headers=headers)
+
+
+ROUTES = [
+    Route(RG + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": list_mc}, "containerservice", NS),
+    Route(SUB + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": list_mc}, "containerservice", NS),
+    Route(ITEM, {"GET": get_mc, "PUT": put_mc}, "containerservice", NS),
+    Route(SUB + r"/providers/Microsoft\.ContainerService/locations/(?P<loc>[^/]+)/operations/(?P<op>[^/]+)",
+          {"GET": get_op}, "containerservice", NS),
+]

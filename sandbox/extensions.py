@@ -1,0 +1,394 @@
+"""Microsoft.KubernetesConfiguration/extensions under managedClusters and connectedClusters.
+
+Protocol per arm-protocol.md §1–§3 and recording R1: PUT new -> 201 Creating with Azure-AsyncOperation
+(``api-Version`` casing) and Location; PUT existing -> 200 (Updating + Azure-AsyncOperation if it
+changes); PATCH -> 202 or 200 when nothing changes; DELETE -> 202, 204 when absent, 200 at once with
+``forceDelete=true``; list pages with nextLink (null on the last page); protected settings always
+returned as ``{}``.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from typing import TYPE_CHECKING, Any, Optional
+
+from aiohttp import web
+
+from . import operations
+from .arm import ArmError, base_url, iso_from_epoch, json_response, not_found_arm, query_get, read_json, require_object
+from .healthcheck import InstallContext, evaluate
+from .routing import RG, Route
+from .world import TENANT_ID, cluster_node_count, stable_guid
+
+if TYPE_CHECKING:
+    from .core import Sandbox
+
+NS = "Microsoft.KubernetesConfiguration"
+RTYPE = "Microsoft.KubernetesConfiguration/extensions"
+CLUSTER = RG + r"/providers/(?P<crp>Microsoft\.ContainerService/managedClusters|Microsoft\.Kubernetes/connectedClusters)/(?P<cluster>[^/]+)"
+EXT_BASE = CLUSTER + r"/providers/Microsoft\.KubernetesConfiguration/extensions"
+CANONICAL_RP = {"microsoft.containerservice/managedclusters": "Microsoft.ContainerService/managedClusters",
+                "microsoft.kubernetes/connectedclusters": "Microsoft.Kubernetes/connectedClusters"}
+# The RP echoes the cluster type capitalised in its operation URLs (recording R1: ".../ConnectedClusters/...").
+OP_RP = {"microsoft.containerservice/managedclusters": "Microsoft.ContainerService/ManagedClusters",
+         "microsoft.kubernetes/connectedclusters": "Microsoft.Kubernetes/ConnectedClusters"}
+DEFAULT_VERSIONS = {"microsoft.azureml.kubernetes": "1.1.70", "microsoft.dapr": "1.14.4", "microsoft.flux": "1.15.1"}
+PATCHABLE = ("autoUpgradeMinorVersion", "releaseTrain", "version", "configurationSettings",
+             "configurationProtectedSettings")
+FORCE_DELETE_BODY = {"version": "1.1", "content": {"headers": []}, "statusCode": 200, "reasonPhrase": "OK",
+                     "headers": [], "trailingHeaders": [], "requestMessage": None, "isSuccessStatusCode": True}
+
+
+# ---- lookups -----------------------------------------------------------------------------------------------
+
+def _cluster(sb: "Sandbox", p: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    crp = CANONICAL_RP[p["crp"].lower()]
+    key = f"/subscriptions/{p['sub']}/resourcegroups/{p['rg']}/providers/{crp}/{p['cluster']}".lower()
+    cluster = sb.data["clusters"].get(key)
+    if cluster is None:
+        raise not_found_arm(crp, p["cluster"], p["rg"])
+    return key, cluster
+
+
+def _ext_key(cluster_key: str, name: str) -> str:
+    return f"{cluster_key}/providers/microsoft.kubernetesconfiguration/extensions/{name.lower()}"
+
+
+def _ext_not_found(name: str) -> ArmError:
+    return ArmError(404, "ResourceNotFound", f"Extension with name '{name}' not found.")
+
+
+def _paths(request: web.Request, ext: dict[str, Any], op_id: str, api_version: str) -> dict[str, str]:
+    """Azure-AsyncOperation and Location headers as the RP sends them."""
+    base = base_url(request)
+    c = ext["cluster"]
+    rp_path = (f"/subscriptions/{c['subscription']}/resourceGroups/{c['resource_group']}/providers/"
+               f"{OP_RP[c['crp'].lower()]}/{c['name']}/providers/{NS}/extensions/{ext['name']}")
+    return {"Azure-AsyncOperation": f"{base}{rp_path}/operations/{op_id}?api-Version={api_version}",
+            "Location": f"{base}{rp_path}"}
+
+
+# ---- rendering -------------------------------------------------------------------------------------------
+
+def render(ext: dict[str, Any]) -> dict[str, Any]:
+    """The resource as PUT/GET/LIST return it; protected settings are never echoed (x-ms-secret)."""
+    props = ext["properties"]
+    out_props: dict[str, Any] = {
+        "extensionType": props["extensionType"],
+        "autoUpgradeMinorVersion": props.get("autoUpgradeMinorVersion", True),
+        "releaseTrain": props.get("releaseTrain", "Stable"),
+        "version": props.get("version"),
+        "currentVersion": ext.get("currentVersion"),
+        "scope": props.get("scope"),
+        "provisioningState": ext["provisioningState"],
+        "configurationSettings": props.get("configurationSettings") or {},
+        "configurationProtectedSettings": {},
+        "statuses": ext.get("statuses") or [],
+        "errorInfo": ext.get("errorInfo"),
+        "customLocationSettings": None,
+        "packageUri": None,
+        "aksAssignedIdentity": ext.get("aksAssignedIdentity"),
+        "isSystemExtension": False,
+    }
+    body: dict[str, Any] = {"id": ext["id"], "name": ext["name"], "type": RTYPE, "properties": out_props,
+                            "systemData": ext["systemData"]}
+    if ext.get("identity"):
+        body["identity"] = ext["identity"]
+    if ext.get("plan"):
+        body["plan"] = ext["plan"]
+    return body
+
+
+# ---- validation ------------------------------------------------------------------------------------------
+
+def _norm_scope(scope: Any) -> Optional[tuple[str, str]]:
+    if not isinstance(scope, dict):
+        return None
+    if isinstance(scope.get("cluster"), dict):
+        return "cluster", str(scope["cluster"].get("releaseNamespace") or "").lower()
+    if isinstance(scope.get("namespace"), dict):
+        return "namespace", str(scope["namespace"].get("targetNamespace") or "").lower()
+    return None
+
+
+def _immutable(old: dict[str, Any], new_props: dict[str, Any]) -> None:
+    """extensionType, scope and releaseNamespace cannot change after creation."""
+    if "extensionType" in new_props and new_props["extensionType"] is not None and \
+            str(new_props["extensionType"]).lower() != old["extensionType"].lower():
+        raise ArmError(400, "PropertyChangeNotAllowed",
+                       f"Changing property 'extensionType' is not allowed: the extension was created with "
+                       f"'{old['extensionType']}', the request has '{new_props['extensionType']}'. Delete and "
+                       f"recreate the extension to change its type.", target="properties.extensionType")
+    if new_props.get("scope") is not None:
+        o, n = _norm_scope(old.get("scope")), _norm_scope(new_props["scope"])
+        if n is None:
+            raise ArmError(400, "InvalidParameter", "properties.scope must be {'cluster': {...}} or "
+                           "{'namespace': {...}}.", target="properties.scope")
+        if o is not None and o[0] != n[0]:
+            raise ArmError(400, "PropertyChangeNotAllowed", f"Changing property 'scope' is not allowed: the "
+                           f"extension has {o[0]} scope, the request asks for {n[0]} scope.",
+                           target="properties.scope")
+        if o is not None and n[1] and o[1] != n[1]:
+            what = "releaseNamespace" if n[0] == "cluster" else "targetNamespace"
+            raise ArmError(400, "PropertyChangeNotAllowed", f"Changing property '{what}' is not allowed: "
+                           f"'{o[1]}' -> '{n[1]}'.", target=f"properties.scope.{n[0]}.{what}")
+
+
+def _check_version_rule(props: dict[str, Any]) -> None:
+    # The RP (api 2023-05-01+) refuses a pinned version together with auto-upgrade.
+    if props.get("version") and props.get("autoUpgradeMinorVersion", True) is True:
+        raise ArmError(400, "InvalidParameter", "Version cannot be specified when autoUpgradeMinorVersion is "
+                       "true. Set autoUpgradeMinorVersion to false to pin a version.",
+                       target="properties.version")
+
+
+def _dict_or_empty(v: Any, field: str) -> dict[str, Any]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise ArmError(400, "InvalidRequestContent", f"properties.{field} must be an object of strings.",
+                       target=f"properties.{field}")
+    return dict(v)
+
+
+def _conflict(sb: "Sandbox", key: str) -> None:
+    op = operations.is_running(sb, key)
+    if op is not None:
+        raise ArmError(409, "Conflict", "Update failed for this resource, as there is a conflicting operation "
+                       f"in progress ({op['running_status']}). Please try after sometime.")
+
+
+# ---- operations ------------------------------------------------------------------------------------------
+
+def _start(sb: "Sandbox", key: str, ext: dict[str, Any], cluster: dict[str, Any], action: str) -> dict[str, Any]:
+    """Decide success/failure now (failure rules, health check); the op finishes after the delay."""
+    running = {"create": "Creating", "update": "Updating", "delete": "Deleting"}[action]
+    error = None
+    if action != "delete":
+        props = ext["properties"]
+        ctx = InstallContext(props["extensionType"], cluster["cluster_type"], cluster["body"]["name"],
+                             cluster_node_count(cluster), props.get("configurationSettings") or {},
+                             ext.get("protected") or {})
+        failed = evaluate(ctx, sb.settings.get("failure_rules") or [])
+        if failed:
+            error = {"code": failed[0], "message": failed[1]}
+    op = operations.start(sb, "extension", key, action, running, error)
+    ext["provisioningState"] = running
+    ext["op"] = op["id"]
+    return op
+
+
+def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
+    ext = sb.data["extensions"].get(op["target"])
+    if ext is None or ext.get("op") != op["id"]:
+        return
+    if op["action"] == "delete":
+        del sb.data["extensions"][op["target"]]
+        return
+    err = op.get("error")
+    if err:
+        ext["provisioningState"] = "Failed"
+        ext["statuses"] = [{"code": err["code"], "displayStatus": None, "level": "Error",
+                            "message": err["message"], "time": iso_from_epoch(op["deadline"])}]
+        ext["errorInfo"] = {"code": err["code"], "message": err["message"]}
+        # The op status document carries the RP's generic code (terraform-provider-azurerm#24547).
+        op["error"] = {"code": "ExtensionOperationFailed",
+                       "message": f"The extension operation failed with the following error: Error: "
+                                  f"{{{err['code']}}} {err['message']}", "rule_code": err["code"]}
+    else:
+        props = ext["properties"]
+        ext["provisioningState"] = "Succeeded"
+        ext["statuses"] = []
+        ext["errorInfo"] = None
+        ext["currentVersion"] = props.get("version") or ext.get("currentVersion") or \
+            DEFAULT_VERSIONS.get(props["extensionType"].lower(), "1.0.0")
+
+
+operations.register("extension", _apply)
+
+
+# ---- handlers --------------------------------------------------------------------------------------------
+
+async def get_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, _ = _cluster(sb, p)
+    ext = sb.data["extensions"].get(_ext_key(ckey, p["name"]))
+    if ext is None:
+        raise _ext_not_found(p["name"])
+    return json_response(render(ext))
+
+
+async def list_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, _ = _cluster(sb, p)
+    prefix = ckey + "/providers/microsoft.kubernetesconfiguration/extensions/"
+    items = sorted((e for k, e in sb.data["extensions"].items() if k.startswith(prefix)),
+                   key=lambda e: e["name"].lower())
+    size = max(1, int(sb.settings.get("page_size", 50)))
+    try:
+        skip = max(0, int(query_get(request, "$skipToken") or 0))
+    except ValueError:
+        raise ArmError(400, "InvalidSkipToken", "The $skipToken is invalid.") from None
+    page = items[skip: skip + size]
+    next_link = None
+    if skip + size < len(items):
+        next_link = f"{base_url(request)}{request.path}?api-version={request['api_version']}&$skipToken={skip + size}"
+    return json_response({"value": [render(e) for e in page], "nextLink": next_link})
+
+
+async def put_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, cluster = _cluster(sb, p)
+    body = require_object(await read_json(request))
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request body must contain 'properties'.",
+                       target="properties")
+    key = _ext_key(ckey, p["name"])
+    existing = sb.data["extensions"].get(key)
+    settings = _dict_or_empty(props.get("configurationSettings"), "configurationSettings")
+    protected = _dict_or_empty(props.get("configurationProtectedSettings"), "configurationProtectedSettings")
+    now = time.time()
+    if existing is None:
+        if not props.get("extensionType"):
+            raise ArmError(400, "InvalidParameter", "properties.extensionType is required.",
+                           target="properties.extensionType")
+        if props.get("scope") is not None and _norm_scope(props["scope"]) is None:
+            raise ArmError(400, "InvalidParameter", "properties.scope must be {'cluster': {...}} or "
+                           "{'namespace': {...}}.", target="properties.scope")
+        new_props = {
+            "extensionType": props["extensionType"],
+            "autoUpgradeMinorVersion": props.get("autoUpgradeMinorVersion", True),
+            "releaseTrain": props.get("releaseTrain") or "Stable",
+            "version": props.get("version"),
+            "scope": props.get("scope") or {"cluster": {"releaseNamespace": p["name"]}},
+            "configurationSettings": settings,
+        }
+        _check_version_rule(new_props)
+        cb = cluster["body"]
+        ext: dict[str, Any] = {
+            "id": f"/subscriptions/{cluster['subscription']}/resourceGroups/{cluster['resource_group']}/providers/"
+                  f"{CANONICAL_RP[p['crp'].lower()]}/{cb['name']}/providers/{RTYPE}/{p['name']}",
+            "name": p["name"],
+            "cluster": {"key": ckey, "crp": CANONICAL_RP[p["crp"].lower()], "name": cb["name"],
+                        "subscription": cluster["subscription"], "resource_group": cluster["resource_group"]},
+            "properties": new_props, "protected": protected, "currentVersion": None, "statuses": [],
+            "errorInfo": None, "plan": body.get("plan"),
+            "identity": None,
+            "aksAssignedIdentity": ({"principalId": stable_guid(key, "aks"), "tenantId": TENANT_ID,
+                                     "type": "SystemAssigned"} if cluster["cluster_type"] == "managedClusters" else None),
+            "systemData": {"createdBy": None, "createdByType": None, "createdAt": iso_from_epoch(now),
+                           "lastModifiedBy": None, "lastModifiedByType": None, "lastModifiedAt": iso_from_epoch(now)},
+        }
+        ident = body.get("identity")
+        if isinstance(ident, dict) and str(ident.get("type", "")).lower() == "systemassigned":
+            ext["identity"] = {"principalId": stable_guid(key, "identity"), "tenantId": TENANT_ID,
+                               "type": "SystemAssigned"}
+        sb.data["extensions"][key] = ext
+        op = _start(sb, key, ext, cluster, "create")
+        return json_response(render(ext), status=201, headers=_paths(request, ext, op["id"], request["api_version"]))
+
+    _conflict(sb, key)
+    old = existing["properties"]
+    _immutable(old, props)
+    desired = copy.deepcopy(old)
+    desired["autoUpgradeMinorVersion"] = props.get("autoUpgradeMinorVersion", True)
+    desired["releaseTrain"] = props.get("releaseTrain") or "Stable"
+    desired["version"] = props.get("version")
+    desired["configurationSettings"] = settings  # PUT replaces the whole resource
+    _check_version_rule(desired)
+    changed = desired != old or protected != (existing.get("protected") or {}) \
+        or existing["provisioningState"] == "Failed"
+    if not changed:
+        return json_response(render(existing), status=200)
+    existing["properties"], existing["protected"] = desired, protected
+    existing["systemData"]["lastModifiedAt"] = iso_from_epoch(now)
+    op = _start(sb, key, existing, cluster, "update")
+    headers = _paths(request, existing, op["id"], request["api_version"])
+    return json_response(render(existing), status=200, headers={"Azure-AsyncOperation": headers["Azure-AsyncOperation"]})
+
+
+async def patch_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, cluster = _cluster(sb, p)
+    body = require_object(await read_json(request))
+    key = _ext_key(ckey, p["name"])
+    ext = sb.data["extensions"].get(key)
+    if ext is None:
+        raise _ext_not_found(p["name"])
+    props = body.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ArmError(400, "InvalidRequestContent", "properties must be an object.", target="properties")
+    _conflict(sb, key)
+    old = ext["properties"]
+    _immutable(old, props)
+    if "releaseNamespace" in props or "identity" in body and body["identity"] != ext.get("identity"):
+        raise ArmError(400, "PropertyChangeNotAllowed", "Only autoUpgradeMinorVersion, releaseTrain, version, "
+                       "configurationSettings and configurationProtectedSettings can be patched.")
+    desired = copy.deepcopy(old)
+    for k in ("autoUpgradeMinorVersion", "releaseTrain", "version"):
+        if k in props and props[k] is not None:
+            desired[k] = props[k]
+    if props.get("configurationSettings") is not None:
+        merged = dict(old.get("configurationSettings") or {})
+        for k, v in _dict_or_empty(props["configurationSettings"], "configurationSettings").items():
+            if v is None:
+                merged.pop(k, None)  # a null value removes the key
+            else:
+                merged[k] = v
+        desired["configurationSettings"] = merged
+    protected = ext.get("protected") or {}
+    if props.get("configurationProtectedSettings") is not None:
+        # PATCH replaces protected settings whole (az-cli-azureml-handler.md §2).
+        protected = _dict_or_empty(props["configurationProtectedSettings"], "configurationProtectedSettings")
+    if desired.get("autoUpgradeMinorVersion") is True and "version" in props and props["version"] is None:
+        desired["version"] = None
+    _check_version_rule(desired)
+    if desired == old and protected == (ext.get("protected") or {}):
+        return json_response(render(ext), status=200)
+    ext["properties"], ext["protected"] = desired, protected
+    ext["systemData"]["lastModifiedAt"] = iso_from_epoch(time.time())
+    op = _start(sb, key, ext, cluster, "update")
+    return json_response(render(ext), status=202, headers=_paths(request, ext, op["id"], request["api_version"]))
+
+
+async def delete_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, cluster = _cluster(sb, p)
+    key = _ext_key(ckey, p["name"])
+    ext = sb.data["extensions"].get(key)
+    if ext is None:
+        return web.Response(status=204)
+    if str(query_get(request, "forceDelete") or "").lower() == "true":
+        running = operations.is_running(sb, key)
+        if running is not None:
+            running.update(status="Canceled", end=time.time())
+            sb.pending_ops.discard(running["id"])
+        del sb.data["extensions"][key]
+        sb.store.mark_dirty()
+        return json_response(FORCE_DELETE_BODY, status=200)
+    if ext["provisioningState"] == "Deleting":
+        op = sb.data["operations"][ext["op"]]
+    else:
+        _conflict(sb, key)
+        op = _start(sb, key, ext, cluster, "delete")
+    return web.Response(status=202, headers=_paths(request, ext, op["id"], request["api_version"]))
+
+
+async def get_op(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
+    ckey, _ = _cluster(sb, p)
+    key = _ext_key(ckey, p["name"])
+    op = sb.data["operations"].get(p["op"])
+    if op is None or op["target"] != key:
+        raise ArmError(404, "ResourceNotFound", f"Operation '{p['op']}' was not found for extension '{p['name']}'.")
+    doc = {"id": request.path, "name": op["id"], "status": op["status"], "properties": {},
+           "error": None}
+    if op["status"] == "Failed" and op.get("error"):
+        doc["error"] = {"code": op["error"]["code"], "message": op["error"]["message"]}
+    headers = {}
+    if op["status"] == op["running_status"]:
+        headers["Retry-After"] = str(sb.settings.get("retry_after_seconds", 1))
+    return json_response(doc, headers=headers)
+
+
+ROUTES = [
+    Route(EXT_BASE, {"GET": list_ext}, "extensions", NS),
+    Route(EXT_BASE + r"/(?P<name>[^/]+)", {"GET": get_ext, "PUT": put_ext, "PATCH": patch_ext, "DELETE": delete_ext},
+          "extensions", NS),
+    Route(EXT_BASE + r"/(?P<name>[^/]+)/operations/(?P<op>[^/]+)", {"GET": get_op}, "extensions", NS),
+]

@@ -1,0 +1,75 @@
+"""Which extension installs fail: the AML extension's own health check, plus the control API's rules.
+
+The built-in table mirrors checks the Microsoft.AzureML.Kubernetes extension performs in the cluster
+(error codes as the extension reports them). Each row: a predicate over the install context, a code,
+a message. Rules from POST /_sandbox/settings ``failure_rules`` are evaluated first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+AML_TYPE = "microsoft.azureml.kubernetes"
+
+
+@dataclass
+class InstallContext:
+    extension_type: str
+    cluster_type: str  # managedClusters | connectedClusters
+    cluster_name: str
+    node_count: int
+    settings: dict[str, Any]
+    protected: dict[str, Any]
+
+    def value(self, key: str) -> Any:
+        """The AML CLI's lookup order: settings, then protected settings (exact, case-sensitive keys)."""
+        if key in self.settings:
+            return self.settings[key]
+        return self.protected.get(key)
+
+    def is_true(self, key: str) -> bool:
+        return str(self.value(key)).lower() == "true"
+
+
+def _inference_router_ha_on(ctx: InstallContext) -> bool:
+    v = ctx.value("inferenceRouterHA")
+    return v is None or str(v).lower() != "false"
+
+
+# (extension type, predicate, code, message)
+HEALTH_CHECKS: list[tuple[str, Callable[[InstallContext], bool], str, str]] = [
+    (AML_TYPE,
+     lambda c: c.is_true("enableInference") and _inference_router_ha_on(c) and c.node_count < 3,
+     "E40002", "INSUFFICIENT_NODE: inferenceRouterHA is enabled (the default) and needs at least 3 nodes; "
+               "the cluster has {nodes}. Set inferenceRouterHA=false or add nodes."),
+    (AML_TYPE,
+     lambda c: c.cluster_type == "connectedClusters" and c.value("internalLoadBalancerProvider") not in (None, ""),
+     "E40003", "internalLoadBalancerProvider is only supported on AKS (managedClusters); remove it for an "
+               "Arc-enabled cluster."),
+]
+
+
+def _rule_matches(rule: dict[str, Any], ctx: InstallContext) -> bool:
+    et = rule.get("extension_type")
+    if et and str(et).lower() != ctx.extension_type.lower():
+        return False
+    cn = rule.get("cluster_name")
+    if cn and str(cn).lower() != ctx.cluster_name.lower():
+        return False
+    for k, v in (rule.get("setting_equals") or {}).items():
+        actual = ctx.value(k)
+        if actual is None or str(actual).lower() != str(v).lower():
+            return False
+    return True
+
+
+def evaluate(ctx: InstallContext, rules: list[dict[str, Any]]) -> Optional[tuple[str, str]]:
+    """Return (code, message) when the install/update must fail, else None."""
+    for rule in rules or []:
+        if _rule_matches(rule, ctx):
+            return str(rule.get("code") or "InstallationFailed"), str(rule.get("message") or "Injected failure.")
+    et = ctx.extension_type.lower()
+    for rtype, pred, code, msg in HEALTH_CHECKS:
+        if rtype == et and pred(ctx):
+            return code, msg.format(nodes=ctx.node_count)
+    return None

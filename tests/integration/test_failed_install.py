@@ -1,0 +1,27 @@
+"""A failed install fails the task with errorInfo, statuses and the documented cause and fix."""
+
+from plays import play, target, task
+
+
+def test_health_check_failure_reports_cause_and_fix(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster(node_count=1)
+    config = {"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
+              "allowInsecureConnections": True, "inferenceRouterHA": True}
+    run = run_playbook(play(task("install", **target(cluster), config=config)))
+    result = run.task("install")
+    assert result.get("failed") is True, run.stdout
+    assert "E40002" in result["msg"]
+    assert "inferenceRouterHA: false" in result["msg"]  # the documented fix
+    assert any("E40002" in w for w in result.get("warnings", []))  # we warned before sending
+
+
+def test_injected_failure_rule_surfaces_statuses(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    sandbox.control("POST", "settings", {"failure_rules": [
+        {"cluster_name": cluster["name"], "code": "E45005",
+         "message": "AZUREML_FE_DEPLOYMENT_CONFLICT: azureml-fe deployment exists"}]})
+    run = run_playbook(play(task("install", **target(cluster), config={"enableTraining": True})))
+    result = run.task("install")
+    assert result.get("failed") is True, run.stdout
+    assert "E45005" in result["msg"]
+    assert "legacy azureml-fe cleanup" in result["msg"]

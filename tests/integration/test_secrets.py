@@ -1,0 +1,35 @@
+"""Protected values never show: not in results, diffs, warnings, -vvvv output, nor the sandbox's log."""
+
+import base64
+
+from plays import play, target, task
+
+
+def test_pem_content_never_appears_even_at_vvvv(sandbox, run_playbook, tls_files):
+    cluster = sandbox.seed_cluster()
+    config = {"enableTraining": True, "enableInference": True, "inferenceRouterServiceType": "LoadBalancer",
+              "sslCname": "ml.contoso.com"}
+    protected = {"sslCertPemFile": str(tls_files.cert), "sslKeyPemFile": str(tls_files.key)}
+    run = run_playbook(play(task("install", **target(cluster), config=config, config_protected=protected)),
+                       diff=True, verbosity=4, stdout_callback="default")
+    assert run.returncode == 0, run.stdout[-3000:]
+    output = run.stdout + run.stderr
+    key_body = tls_files.key.read_text().splitlines()[1]
+    for secret in (tls_files.key_b64, tls_files.cert_b64, key_body):
+        assert secret not in output
+    put = [e for e in sandbox.requests_for(cluster["name"], writes_only=True) if e["method"] == "PUT"][0]
+    sent = put["request_body"]["properties"]
+    assert sent["configurationProtectedSettings"] == {"scoringFe.sslCert": "***", "scoringFe.sslKey": "***"}
+    # Local paths are never sent, in either map.
+    assert "sslCertPemFile" not in sent["configurationSettings"]
+    assert str(tls_files.cert) not in str(put)
+    assert sent["configurationSettings"]["scoringFe.sslCname"] == "ml.contoso.com"
+
+
+def test_protected_values_are_masked_in_results(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    secret_value = base64.b64encode(b"a-secret-nobody-may-see").decode()
+    config = {"enableTraining": True}
+    run = run_playbook(play(task("install", **target(cluster), config=config,
+                                 config_protected={"nginxIngress.controller": secret_value})), diff=True)
+    assert secret_value not in run.stdout + run.stderr

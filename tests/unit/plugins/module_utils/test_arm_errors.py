@@ -1,0 +1,54 @@
+"""ARM errors become one readable message with code, message, target, status and hints."""
+
+from __future__ import annotations
+
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from azure.core.rest import HttpRequest
+from azure.core.pipeline.transport import RequestsTransportResponse
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import describe_exception, health_check_hints
+
+
+class FakeResponse:
+    def __init__(self, status, body):
+        self.status_code = status
+        self.reason = "x"
+        self._body = body
+        self.headers = {"content-type": "application/json"}
+        self.request = HttpRequest("GET", "https://x")
+        self.content_type = "application/json"
+
+    def text(self, encoding=None):
+        return self._body
+
+    def body(self):
+        return self._body.encode()
+
+
+def error(status, body):
+    return HttpResponseError(response=FakeResponse(status, body))
+
+
+def test_arm_envelope_is_read():
+    exc = error(409, '{"error":{"code":"MissingSubscriptionRegistration","message":"The subscription is not '
+                     'registered to use namespace \'Microsoft.KubernetesConfiguration\'.","target":"sub"}}')
+    message, detail = describe_exception(exc, "create extension x")
+    assert message.startswith("Azure refused to create extension x: MissingSubscriptionRegistration")
+    assert "(target: sub)" in message and "[HTTP 409]" in message
+    assert "az provider register" in message
+    assert detail["code"] == "MissingSubscriptionRegistration" and detail["status_code"] == 409
+
+
+def test_health_check_codes_get_their_documented_fix():
+    exc = error(400, '{"error":{"code":"ExtensionOperationFailed","message":"E40002 INSUFFICIENT_NODE"}}')
+    message, _ = describe_exception(exc, "create extension x")
+    assert "inferenceRouterHA: false" in message
+    assert health_check_hints("nothing here") == []
+    assert len(health_check_hints("E45004 and E45005")) == 2
+
+
+def test_auth_and_connection_errors_point_at_the_options():
+    message, _ = describe_exception(ClientAuthenticationError("bad token"), "read cluster c")
+    assert "auth_source" in message
+    message, _ = describe_exception(ServiceRequestError("connection refused"), "read cluster c")
+    assert "cloud_environment" in message

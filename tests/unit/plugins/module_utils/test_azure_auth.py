@@ -1,0 +1,77 @@
+"""Cloud selection and credential choice, in azure.azcollection's order."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_auth import (
+    AzureAuthError,
+    choose_auth,
+    cloud_from_metadata,
+    metadata_url,
+    resolve_cloud,
+)
+
+SP = {"client_id": "app", "secret": "s", "tenant": "t"}
+ENV_SP = {"AZURE_CLIENT_ID": "env-app", "AZURE_SECRET": "env-s", "AZURE_TENANT": "env-t"}
+
+
+def test_known_clouds_resolve_without_a_request():
+    cloud = resolve_cloud("azurechinacloud", verify=True)
+    assert cloud.resource_manager == "https://management.chinacloudapi.cn"
+    assert cloud.scope == "https://management.core.chinacloudapi.cn/.default"
+
+
+def test_a_name_that_is_not_a_cloud_or_https_url_is_refused():
+    with pytest.raises(AzureAuthError, match="neither a known cloud"):
+        resolve_cloud("http://insecure.example", verify=True)
+
+
+def test_metadata_url_completion():
+    assert metadata_url("https://127.0.0.1:8443") == "https://127.0.0.1:8443/metadata/endpoints?api-version=2022-09-01"
+    full = "https://x/metadata/endpoints?api-version=2015-01-01"
+    assert metadata_url(full) == full
+
+
+def test_list_metadata_picks_the_cloud_of_the_host():
+    doc = [
+        {"name": "Other", "resourceManager": "https://other/", "authentication": {
+            "loginEndpoint": "https://login.other/", "audiences": ["https://other-aud/"]}},
+        {"name": "AzureSandbox", "resourceManager": "https://127.0.0.1:9/", "authentication": {
+            "loginEndpoint": "https://127.0.0.1:9/", "audiences": ["https://management.core.windows.net/"]}},
+    ]
+    cloud = cloud_from_metadata("https://127.0.0.1:9/metadata/endpoints?api-version=2022-09-01", doc)
+    assert (cloud.name, cloud.resource_manager, cloud.authority) == ("AzureSandbox", "https://127.0.0.1:9",
+                                                                     "https://127.0.0.1:9")
+    assert not cloud.is_known
+
+
+def test_legacy_single_cloud_metadata():
+    doc = {"galleryEndpoint": "", "authentication": {"loginEndpoint": "https://adfs.local/adfs",
+                                                     "audiences": ["https://management.adfs.local/x"]}}
+    cloud = cloud_from_metadata("https://management.local.azurestack.external/metadata/endpoints?api-version=1.0", doc)
+    assert cloud.resource_manager == "https://management.local.azurestack.external"
+
+
+def test_metadata_without_authentication_is_refused():
+    with pytest.raises(AzureAuthError, match="loginEndpoint"):
+        cloud_from_metadata("https://x/", [{"name": "x", "resourceManager": "https://x/", "authentication": {}}])
+
+
+def test_auto_prefers_parameters_then_env_then_file_then_msi_then_cli():
+    assert choose_auth({**SP, "auth_source": "auto"}, ENV_SP, None).client_id == "app"
+    assert choose_auth({"auth_source": "auto"}, ENV_SP, None).client_id == "env-app"
+    assert choose_auth({"auth_source": "auto"}, {}, {"client_id": "f", "secret": "s", "tenant": "t"}).source == \
+        "credential_file"
+    assert choose_auth({"auth_source": "auto"}, {"IDENTITY_ENDPOINT": "https://x"}, None).kind == "msi"
+    assert choose_auth({"auth_source": "auto"}, {}, None).kind == "cli"
+
+
+def test_explicit_sources():
+    msi = choose_auth({"auth_source": "msi", "client_id": "uami"}, ENV_SP, None)
+    assert (msi.kind, msi.client_id) == ("msi", "uami")
+    assert choose_auth({"auth_source": "cli"}, ENV_SP, None).kind == "cli"
+    with pytest.raises(AzureAuthError, match="AZURE_CLIENT_ID"):
+        choose_auth({"auth_source": "env"}, {}, None)
+    with pytest.raises(AzureAuthError, match="profile"):
+        choose_auth({"auth_source": "credential_file", "profile": "prod"}, {}, None)
