@@ -76,7 +76,7 @@ def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
     props["provisioningState"] = "Failed" if op.get("error") else "Succeeded"
     for pool in props.get("agentPoolProfiles") or []:
         pool["provisioningState"] = props["provisioningState"]
-    sb.clusters_changed()
+    sb.store.mark_dirty()  # the inventory does not depend on provisioningState
 
 
 operations.register("aks", _apply)
@@ -165,7 +165,10 @@ async def put_mc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.
                                 sub_rec["resourceGroups"][p["rg"].lower()]["name"], "body": new}
     op = operations.start(sb, "aks", key, "update" if existing else "create", "InProgress",
                           extra={"location": new["location"]})
-    sb.clusters_changed()
+    if existing is None:
+        sb.clusters_changed()  # a new host for the inventory
+    else:
+        sb.store.mark_dirty()
     headers = _op_headers(request, sb, str(new["location"]).replace(" ", "").lower(), sub_rec["subscriptionId"], op["id"])
     return json_response(new, status=200 if existing else 201, headers=headers)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -37,11 +38,12 @@ def _prefixes(service: str, region: str) -> list[str]:
     for i in range(n4):
         h = hashlib.sha256(f"{service}|{region}|v4|{i}".encode()).digest()
         size = (24, 26, 27, 28)[h[3] % 4]
-        last = 0 if size == 24 else (h[2] & (0xFF << (32 - size)) & 0xFF)
-        out.append(f"{firsts[h[0] % len(firsts)]}.{h[1]}.{h[4]}.{last}/{size}")
+        # strict=False masks the host bits, so every prefix is a valid network address.
+        out.append(str(ipaddress.ip_network(f"{firsts[h[0] % len(firsts)]}.{h[1]}.{h[4]}.{h[2]}/{size}", strict=False)))
     for i in range(n6):
         h = hashlib.sha256(f"{service}|{region}|v6|{i}".encode()).digest()
-        out.append(f"2603:10{h[0] % 64:02x}:{h[1]:x}{h[2]:02x}:{h[3]:x}{h[4]:02x}::/{(64, 62, 80)[h[5] % 3]}")
+        addr = f"2603:10{h[0] % 64:02x}:{h[1]:x}{h[2]:02x}:{h[3]:x}{h[4]:02x}::"
+        out.append(str(ipaddress.ip_network(f"{addr}/{(64, 62, 56)[h[5] % 3]}", strict=False)))
     return sorted(set(out))
 
 

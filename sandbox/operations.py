@@ -18,9 +18,6 @@ if TYPE_CHECKING:
 # kind -> function(sandbox, op) applying the terminal outcome to the target resource
 _APPLIERS: dict[str, Callable[["Sandbox", dict[str, Any]], None]] = {}
 
-IN_PROGRESS = {"extension": None, "aks": "InProgress", "relay": "InProgress"}
-
-
 def register(kind: str, applier: Callable[["Sandbox", dict[str, Any]], None]) -> None:
     _APPLIERS[kind] = applier
 

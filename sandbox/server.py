@@ -20,7 +20,7 @@ from aiohttp import web
 
 from . import (auth, cloud, connected_clusters, container_service, control, extensions, network, providers,
                relay, subscriptions)
-from .arm import ArmError, check_api_version, json_response, query_get
+from .arm import ArmError, check_api_version, query_get
 from .core import Sandbox
 from .reqlog import mask_body, protected_keys
 from .routing import Router
@@ -109,7 +109,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
                                                 f"'{request.method}'.")
     if route.family:
         request["api_version"] = check_api_version(request, route.family)
-    if "sub" in params and params.get("_skip_sub") is None:
+    if "sub" in params:
         sub = sb.data["subscriptions"].get(params["sub"].lower())
         if sub is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")

@@ -62,12 +62,6 @@ def subscription_record(sub_id: str, display_name: Optional[str] = None,
             "tenantId": TENANT_ID, "state": "Enabled", "providers": provs, "resourceGroups": {}}
 
 
-def cluster_id(sub: str, rg: str, cluster_type: str, name: str) -> str:
-    rp = "Microsoft.ContainerService/managedClusters" if cluster_type == "managedClusters" \
-        else "Microsoft.Kubernetes/connectedClusters"
-    return f"/subscriptions/{sub}/resourcegroups/{rg}/providers/{rp}/{name}"
-
-
 def _sysdata(t: float) -> dict[str, Any]:
     ts = iso_from_epoch(t)
     return {"createdBy": "sandbox@example.com", "createdByType": "User", "createdAt": ts,

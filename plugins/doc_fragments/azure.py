@@ -46,9 +46,9 @@ options:
     type: str
   cloud_environment:
     description:
-      - The Azure cloud: V(AzureCloud), V(AzureChinaCloud) or V(AzureUSGovernment), or the URL of a cloud's metadata
+      - "The Azure cloud: V(AzureCloud), V(AzureChinaCloud) or V(AzureUSGovernment), or the URL of a cloud's metadata
         endpoint (Azure Stack Hub, or the collection's local sandbox), for example
-        C(https://management.local.azurestack.external/metadata/endpoints?api-version=2022-09-01).
+        C(https://management.local.azurestack.external/metadata/endpoints?api-version=2022-09-01)."
       - Can also be set with E(AZURE_CLOUD_ENVIRONMENT).
     type: str
     default: AzureCloud

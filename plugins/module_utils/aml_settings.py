@@ -190,9 +190,10 @@ SETTINGS: tuple[Setting, ...] = (
     _string("relayserver.hybridConnectionName", "Name of the relay hybrid connection.", where=IN_SETTINGS,
             origin=COMPUTED),
     # Written only as translations of the user-facing keys above.
-    _bool("scoringFe.serviceType.nodePort", "From inferenceRouterServiceType.", where=IN_SETTINGS,
+    # Absent means false to the chart, so an update writing False over an absent key changes nothing.
+    _bool("scoringFe.serviceType.nodePort", "From inferenceRouterServiceType.", "False", where=IN_SETTINGS,
           origin=INTERNAL, instead="inferenceRouterServiceType"),
-    _bool("scoringFe.serviceType.internalLoadBalancer", "From internalLoadBalancerProvider.",
+    _bool("scoringFe.serviceType.internalLoadBalancer", "From internalLoadBalancerProvider.", "False",
           where=IN_SETTINGS, origin=INTERNAL, instead="internalLoadBalancerProvider"),
     _string("scoringFe.sslSecret", "From sslSecret.", where=IN_SETTINGS, origin=INTERNAL, instead="sslSecret"),
     _string("scoringFe.sslCert", "Base64 of the sslCertPemFile file.", where=IN_PROTECTED, origin=INTERNAL,
@@ -299,6 +300,12 @@ def canonical_value(key: str, value: Any) -> str:
         if choice is not None:
             return choice
     return _text(value)
+
+
+def is_default(key: str, value: Any) -> bool:
+    """Whether `value` is the key's documented default, which an absent key on Azure also means."""
+    setting = describe(key)
+    return bool(setting and setting.default is not None and settings_equal(key, value, setting.default))
 
 
 def settings_equal(key: str, a: Any, b: Any) -> bool:

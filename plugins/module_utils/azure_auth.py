@@ -12,9 +12,8 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import subprocess
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 IMPORT_ERROR: Exception | None
@@ -207,12 +206,13 @@ def build_credential(choice: AuthChoice, cloud: Cloud, verify: bool) -> Any:
     return AzureCliCredential()
 
 
-def cli_default_subscription() -> str | None:
+def cli_default_subscription(run_command: Callable[[list[str]], tuple[int, str, str]]) -> str | None:
     """The subscription `az account show` reports, when the Azure CLI is installed and logged in."""
     try:
-        out = subprocess.run(["az", "account", "show", "--output", "json"], capture_output=True, text=True,
-                             timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
+        rc, out, _err = run_command(["az", "account", "show", "--output", "json"])
+    except OSError:
+        return None
+    if rc != 0:
         return None
     try:
         return json.loads(out).get("id")

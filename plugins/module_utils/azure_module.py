@@ -23,11 +23,11 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors impo
 
 SDK_IMPORT_ERROR: Exception | None
 try:
-    from azure.core.exceptions import AzureError, HttpResponseError
+    from azure.core.exceptions import AzureError
     from azure.core.pipeline.policies import RetryPolicy
 except ImportError as exc:  # reported by the module through missing_required_lib
     SDK_IMPORT_ERROR = exc
-    AzureError = HttpResponseError = Exception  # keeps `except` clauses valid without the SDK
+    AzureError = Exception  # keeps `except` clauses valid without the SDK
     RetryPolicy = object
 else:
     SDK_IMPORT_ERROR = None
@@ -125,7 +125,8 @@ class AzureModule:
     def subscription_id(self) -> str:
         subscription = self.params["subscription_id"] or self._auth_choice.subscription_id
         if not subscription and self._auth_choice.kind == "cli":
-            subscription = azure_auth.cli_default_subscription()
+            subscription = azure_auth.cli_default_subscription(
+                lambda args: self.module.run_command(args, check_rc=False, handle_exceptions=False))
         if not subscription:
             subscription = self._only_visible_subscription()
         return subscription

@@ -86,19 +86,23 @@ def immutable_conflicts(desired: DesiredExtension, current: dict[str, Any]) -> l
 
 
 def changed_settings(desired: dict[str, str], current: dict[str, str],
-                     equal: Callable[[str, str, str], bool]) -> list[str]:
-    """Desired keys whose current value differs. Keys only in current are kept by Azure, not removed."""
-    return sorted(k for k, v in desired.items() if k not in current or not equal(k, v, current[k]))
+                     equal: Callable[[str, str, str], bool], is_default: Callable[[str, str], bool]) -> list[str]:
+    """Desired keys whose current value differs; an absent key holds its default.
+
+    Keys only in current are kept by Azure, not removed.
+    """
+    return sorted(k for k, v in desired.items()
+                  if not (equal(k, v, current[k]) if k in current else is_default(k, v)))
 
 
 def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, update_protected: str,
-         equal: Callable[[str, str, str], bool]) -> Plan:
+         equal: Callable[[str, str, str], bool], is_default: Callable[[str, str], bool]) -> Plan:
     """Decide create, update or nothing, and build the body to send."""
     if current is None:
         return Plan("create", create_body(desired), sorted(desired.settings), [], bool(desired.protected),
                     ["the extension does not exist"])
     props = _props(current)
-    settings_diff = changed_settings(desired.settings, props.get("configurationSettings") or {}, equal)
+    settings_diff = changed_settings(desired.settings, props.get("configurationSettings") or {}, equal, is_default)
     property_diff = []
     if desired.release_train is not None and (props.get("releaseTrain") or "").lower() != desired.release_train.lower():
         property_diff.append("releaseTrain")
@@ -122,19 +126,19 @@ def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, update_pr
         # A failed install is retried by sending everything again, as a rerun of the playbook intends.
         reasons.append("the extension is in the Failed state: applying the settings again")
         send_protected = bool(desired.protected)
-    body = patch_body(desired, current, send_protected=send_protected, retry=failed and not settings_diff)
+    body = patch_body(desired, current, settings_diff, send_protected=send_protected,
+                      retry=failed and not settings_diff)
     return Plan("update", body, settings_diff, property_diff, send_protected, reasons)
 
 
-def patch_body(desired: DesiredExtension, current: dict[str, Any], *, send_protected: bool,
+def patch_body(desired: DesiredExtension, current: dict[str, Any], changed: list[str], *, send_protected: bool,
                retry: bool = False) -> dict[str, Any]:
     """The PATCH body: changed settings plus the current upgrade properties, passed explicitly.
 
     A PATCH replaces the whole protected map, so protected settings go complete or not at all.
     """
     props = _props(current)
-    current_settings = props.get("configurationSettings") or {}
-    settings = {k: v for k, v in desired.settings.items() if retry or current_settings.get(k) != v}
+    settings = dict(desired.settings) if retry else {k: desired.settings[k] for k in changed}
     properties: dict[str, Any] = {
         "autoUpgradeMinorVersion": desired.auto_upgrade_minor_version
         if desired.auto_upgrade_minor_version is not None else props.get("autoUpgradeMinorVersion"),

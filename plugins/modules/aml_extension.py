@@ -61,8 +61,8 @@ options:
     choices: [present, absent]
   config:
     description:
-      - Configuration settings, with the documentation's key names, each C(--config key=value) becoming one
-        C(key: value) entry.
+      - "Configuration settings, with the documentation's key names, each C(--config key=value) becoming one
+        C(key: value) entry."
       - "Training and inference: C(enableTraining), C(enableInference) (at least one must be true)."
       - "Inference: C(inferenceRouterServiceType) (V(loadBalancer), V(nodePort) or V(clusterIP), required with
         inference), C(allowInsecureConnections), C(sslCname), C(sslSecret), C(inferenceRouterHA),
@@ -141,7 +141,7 @@ seealso:
     description: The documentation whose settings and scenarios this module follows.
     link: https://learn.microsoft.com/azure/machine-learning/how-to-deploy-kubernetes-extension
 author:
-  - azureml.kubernetes maintainers
+  - azureml.kubernetes maintainers (@azureml-kubernetes)
 """
 
 EXAMPLES = r"""
@@ -234,7 +234,8 @@ extension:
     id:
       description: ARM resource id.
       type: str
-      sample: /subscriptions/0000/resourceGroups/my-rg/providers/Microsoft.ContainerService/managedClusters/my-aks/providers/Microsoft.KubernetesConfiguration/extensions/azureml
+      sample: >-
+        /subscriptions/0000/resourceGroups/my-rg/providers/Microsoft.ContainerService/managedClusters/my-aks/providers/Microsoft.KubernetesConfiguration/extensions/azureml
     name:
       description: Extension name.
       type: str
@@ -326,6 +327,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import
 from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import ExtensionService
 from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import (
     DesiredExtension,
+    Plan,
     diff_view,
     expected_after,
     extension_view,
@@ -390,14 +392,13 @@ class AmlExtension:
             self.azure.fail(
                 f"Extension {self.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it (state: absent) "
                 "and create it again, or choose another name.")
-        outcome = plan(desired, current, update_protected=p["update_protected"], equal=aml_settings.settings_equal)
+        outcome = self.plan(desired, current)
         if outcome.action == "none":
             self.finish(False, current, facts, [])
         if needs_relay and (outcome.action == "create" or outcome.sends_protected):
             # The protected map is replaced whole, so the Relay connection string goes with any protected send.
             desired = self.with_relay_connection(desired, facts)
-            outcome = plan(desired, current, update_protected=p["update_protected"],
-                           equal=aml_settings.settings_equal)
+            outcome = self.plan(desired, current)
         self.diff = {"before": diff_view(current),
                      "after": diff_view(desired) if outcome.action == "create" else diff_view(
                          expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected
@@ -413,6 +414,10 @@ class AmlExtension:
             result = self.service.get(self.name)
         self.fail_if_failed(result)
         self.finish(True, result, facts, outcome.changed_settings)
+
+    def plan(self, desired: DesiredExtension, current: dict[str, Any] | None) -> Plan:
+        return plan(desired, current, update_protected=self.azure.params["update_protected"],
+                    equal=aml_settings.settings_equal, is_default=aml_settings.is_default)
 
     def desired_extension(self, facts: dict[str, Any], current: dict[str, Any] | None) -> tuple[DesiredExtension, bool]:
         """Normalise, validate and compute the settings; every problem fails here, before any write."""

@@ -41,7 +41,7 @@ options:
 seealso:
   - module: azureml.kubernetes.aml_extension
 author:
-  - azureml.kubernetes maintainers
+  - azureml.kubernetes maintainers (@azureml-kubernetes)
 """
 
 EXAMPLES = r"""

@@ -41,23 +41,25 @@ class Sandbox:
         self.url = self.env["AML_SANDBOX_URL"].rstrip("/")
         self.subscription_id = self.env["AZURE_SUBSCRIPTION_ID"]
         self.session = requests.Session()
-        self.session.verify = self.env["REQUESTS_CA_BUNDLE"]
+        self.ca_bundle = self.env["REQUESTS_CA_BUNDLE"]
 
     def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        response = self.session.request(method, f"{self.url}/_sandbox/{path}", json=body, params=params, timeout=30)
+        response = self.session.request(method, f"{self.url}/_sandbox/{path}", json=body, params=params, timeout=30,
+                                        verify=self.ca_bundle)  # per request: REQUESTS_CA_BUNDLE would win
         response.raise_for_status()
         return response.json() if response.content else None
 
     def seed_cluster(self, cluster_type: str = "managedClusters", **fields: Any) -> dict[str, Any]:
         name = fields.pop("name", None) or f"it-{uuid.uuid4().hex[:10]}"
         cluster = dict(name=name, cluster_type=cluster_type, resource_group="rg-it", location="eastus",
-                       node_count=3, subscription_id=self.subscription_id, **fields)
+                       node_count=3, subscription_id=self.subscription_id)
+        cluster.update(fields)
         self.control("POST", "clusters", cluster)
         return cluster
 
     def requests_for(self, cluster_name: str, *, writes_only: bool = False) -> list[dict[str, Any]]:
         entries = self.control("GET", "requests")
-        entries = entries.get("requests", entries) if isinstance(entries, dict) else entries
+        entries = entries["value"]
         mine = [e for e in entries if cluster_name.lower() in e["path"].lower()]
         if writes_only:
             mine = [e for e in mine if e["method"] in ("PUT", "PATCH", "POST", "DELETE")]
@@ -110,7 +112,7 @@ def run_playbook(sandbox: Sandbox, tmp_path: Path):
         env.update(ANSIBLE_STDOUT_CALLBACK=stdout_callback, ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_LOCALHOST_WARNING="0")
-        completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT,
+        completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT, check=False,
                                    cwd=tmp_path)
         return PlaybookRun(completed)
 

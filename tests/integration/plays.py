@@ -9,8 +9,8 @@ EXTENSION = "azureml.kubernetes.aml_extension"
 EXTENSION_INFO = "azureml.kubernetes.aml_extension_info"
 
 
-def task(name: str, module: str = EXTENSION, *, ignore_errors: bool = False, **args: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": name, module: args}
+def task(title: str, module: str = EXTENSION, *, ignore_errors: bool = False, **args: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": title, module: args}
     if ignore_errors:
         entry["ignore_errors"] = True
     return entry

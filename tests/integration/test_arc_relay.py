@@ -4,7 +4,7 @@ from plays import EXTENSION_INFO, play, target, task
 
 
 def relay_writes(sandbox, cluster):
-    return [e for e in sandbox.control("GET", "requests")["requests"]
+    return [e for e in sandbox.control("GET", "requests")["value"]
             if "Microsoft.Relay" in e["path"] and e["method"] in ("PUT", "DELETE")
             and cluster["name"].replace("-", "").lower()[:10] in e["path"].lower()]
 

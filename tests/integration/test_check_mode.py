@@ -40,6 +40,6 @@ def test_check_mode_on_unregistered_subscription_registers_nothing(sandbox, run_
     result = run.task("install")
     assert result["changed"] is True, run.stdout
     assert "register resource provider Microsoft.KubernetesConfiguration" in result["actions"]
-    posts = [e for e in sandbox.control("GET", "requests")["requests"]
+    posts = [e for e in sandbox.control("GET", "requests")["value"]
              if subscription in e["path"] and e["method"] != "GET"]
     assert posts == []

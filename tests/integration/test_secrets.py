@@ -23,7 +23,7 @@ def test_pem_content_never_appears_even_at_vvvv(sandbox, run_playbook, tls_files
     # Local paths are never sent, in either map.
     assert "sslCertPemFile" not in sent["configurationSettings"]
     assert str(tls_files.cert) not in str(put)
-    assert sent["configurationSettings"]["scoringFe.sslCname"] == "ml.contoso.com"
+    assert sent["configurationSettings"]["sslCname"] == "ml.contoso.com"
 
 
 def test_protected_values_are_masked_in_results(sandbox, run_playbook):

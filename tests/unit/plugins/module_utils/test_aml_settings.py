@@ -203,7 +203,7 @@ def test_https_needs_cname_even_with_allow_insecure():
 
 
 def test_ssl_secret_is_translated():
-    desired, _ = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP", "sslSecret": "aml-tls",
+    desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP", "sslSecret": "aml-tls",
                       "sslCname": "aml.example.com"})
     assert desired.settings["scoringFe.sslSecret"] == "aml-tls"
     assert desired.settings["sslSecret"] == "aml-tls"
@@ -226,7 +226,7 @@ def test_pem_files_come_together(pem):
 
 
 def test_internal_load_balancer_on_aks_is_translated():
-    desired, _ = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
+    desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
                       "internalLoadBalancerProvider": "Azure", "allowInsecureConnections": True})
     assert desired.settings["internalLoadBalancerProvider"] == "azure"
     assert desired.settings["scoringFe.serviceType.internalLoadBalancer"] == "True"
@@ -262,7 +262,7 @@ def test_all_problems_are_reported_at_once():
 def test_service_bus_and_log_analytics_creation_refused():
     problems = problems_of({"enableTraining": True, "servicebus.enabled": "true", "logAnalyticsWS": True})
     assert [p.split(":")[0] for p in problems] == ["servicebus.enabled", "logAnalyticsWS"]
-    desired, _ = run({"enableTraining": True, "logAnalyticsWS": True, "azure_log_analytics.enabled": True,
+    desired, _warnings = run({"enableTraining": True, "logAnalyticsWS": True, "azure_log_analytics.enabled": True,
                       "azure_log_analytics.customer_id": "c1"},
                      {"azure_log_analytics.connection_string": "shared-key"})
     assert desired.settings["azure_log_analytics.enabled"] == "True"
@@ -390,7 +390,7 @@ def test_values_rendered_as_strings_and_bad_shapes_refused():
 
 
 def test_workload_flags_given_in_protected_are_sent_in_settings():
-    desired, _ = run({}, {"enableTraining": "true"})
+    desired, _warnings = run({}, {"enableTraining": "true"})
     assert desired.settings["enableTraining"] == "True"
     assert desired.settings["enableInference"] == "False"
     assert desired.protected == {}
@@ -405,9 +405,9 @@ def test_small_cluster_defaults_each_only_if_absent():
     assert desired.settings["clusterPurpose"] == "DevTest"
     assert desired.settings["inferenceRouterHA"] == "false"
     assert warnings == ["the cluster has 2 node(s): clusterPurpose defaults to DevTest and inferenceRouterHA to false"]
-    desired, _ = run({"enableTraining": True, "clusterPurpose": "FastProd", "inferenceRouterHA": False}, cluster=small)
+    desired, _warnings = run({"enableTraining": True, "clusterPurpose": "FastProd", "inferenceRouterHA": False}, cluster=small)
     assert (desired.settings["clusterPurpose"], desired.settings["inferenceRouterHA"]) == ("FastProd", "false")
-    desired, _ = run({"enableTraining": True}, cluster=AKS)
+    desired, _warnings = run({"enableTraining": True}, cluster=AKS)
     assert "clusterPurpose" not in desired.settings and "inferenceRouterHA" not in desired.settings
 
 
@@ -419,7 +419,7 @@ def test_explicit_router_ha_under_three_nodes_warns():
     assert warnings[0] == ("inferenceRouterHA is true but the cluster has 1 node(s); three router replicas need at "
                            "least 3 nodes and the install will fail health check E40002: set inferenceRouterHA: "
                            "false or add nodes")
-    _, warnings = run({"enableInference": True, "inferenceRouterServiceType": "nodePort",
+    _desired, warnings = run({"enableInference": True, "inferenceRouterServiceType": "nodePort",
                        "allowInsecureConnections": True, "inferenceRouterHA": "True"}, cluster=ARC)
     assert warnings == []
 
@@ -428,12 +428,12 @@ def test_explicit_router_ha_under_three_nodes_warns():
                                                     (None, None)])
 def test_openshift(distribution, expected):
     cluster = ClusterFacts("connectedClusters", ARC_ID, "arc-aml-demo", "eastus", 4, distribution)
-    desired, _ = run({"enableTraining": True}, cluster=cluster)
+    desired, _warnings = run({"enableTraining": True}, cluster=cluster)
     assert desired.settings.get("openshift") == expected
 
 
 def test_user_values_win_over_injected_ones_and_domain_is_honoured():
-    desired, _ = run({"enableTraining": True, "domain": "corp.example.com", "location": "westeurope",
+    desired, _warnings = run({"enableTraining": True, "domain": "corp.example.com", "location": "westeurope",
                       "cluster_name": "custom", "clusterId": "other", "relayserver.enabled": False}, cluster=ARC)
     assert desired.settings["domain"] == "corp.example.com"  # the CLI reads 'doamin' and overwrites it
     assert desired.settings["location"] == "westeurope"
@@ -445,29 +445,29 @@ def test_user_values_win_over_injected_ones_and_domain_is_honoured():
 
 
 def test_own_relay_connection_string_is_aliased_and_no_relay_needed():
-    desired, _ = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
+    desired, _warnings = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
     assert desired.protected == {"relayServerConnectionString": RELAY_SECRET,
                                  "relayserver.relayConnectionString": RELAY_SECRET}
     assert not aml.needs_relay(desired, ARC)
 
 
 def test_relay_on_aks_when_enabled_explicitly():
-    desired, _ = run({"enableTraining": True, "relayserver.enabled": "True"})
+    desired, _warnings = run({"enableTraining": True, "relayserver.enabled": "True"})
     assert desired.settings["relayserver.enabled"] == "true"
     assert aml.needs_relay(desired, AKS)
 
 
 def test_aks_migration_sets_scoring_namespace():
-    desired, _ = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
+    desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
                       "allowInsecureConnections": True, "isAKSMigration": "True"})
     assert desired.settings["isAKSMigration"] == "true"
     assert desired.settings["scoringFe.namespace"] == "default"
-    desired, _ = run({"enableTraining": True, "isAKSMigration": True})
+    desired, _warnings = run({"enableTraining": True, "isAKSMigration": True})
     assert "scoringFe.namespace" not in desired.settings
 
 
 def test_pem_with_allow_insecure_still_sends_content_not_paths(pem):
-    desired, _ = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP",
+    desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP",
                       "allowInsecureConnections": True, "sslCname": "aml.example.com"},
                      {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key})
     assert set(desired.protected) == {"scoringFe.sslCert", "scoringFe.sslKey"}
@@ -527,7 +527,7 @@ def test_update_keeps_current_values_for_what_the_user_did_not_give():
     current = dict(AKS_INJECTED, enableTraining="True", enableInference="True", inferenceRouterServiceType="nodePort",
                    allowInsecureConnections="True", domain="legacy.example.com", clusterId="old-id")
     current["scoringFe.serviceType.nodePort"] = "True"
-    desired, _ = run({"inferenceRouterServiceType": "loadBalancer"}, operation="update", current_settings=current)
+    desired, _warnings = run({"inferenceRouterServiceType": "loadBalancer"}, operation="update", current_settings=current)
     assert desired.settings["enableTraining"] == "True"  # not flipped to the create default False
     assert desired.settings["domain"] == "legacy.example.com"
     assert desired.settings["clusterId"] == "old-id"
@@ -644,5 +644,5 @@ def test_no_protected_value_in_any_message(tmp_path):
             texts.extend(exc.problems)
     assert len(texts) >= len(cases)
     assert all(secret not in text for text in texts), [t for t in texts if secret in t]
-    desired, _ = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
+    desired, _warnings = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
     assert RELAY_SECRET not in repr(desired) and RELAY_SECRET not in repr(aml.normalise({}, {"relayServerConnectionString": RELAY_SECRET}))

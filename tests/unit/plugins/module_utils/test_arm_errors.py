@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.core.rest import HttpRequest
-from azure.core.pipeline.transport import RequestsTransportResponse
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import describe_exception, health_check_hints
 
@@ -41,14 +40,14 @@ def test_arm_envelope_is_read():
 
 def test_health_check_codes_get_their_documented_fix():
     exc = error(400, '{"error":{"code":"ExtensionOperationFailed","message":"E40002 INSUFFICIENT_NODE"}}')
-    message, _ = describe_exception(exc, "create extension x")
+    message, _detail = describe_exception(exc, "create extension x")
     assert "inferenceRouterHA: false" in message
     assert health_check_hints("nothing here") == []
     assert len(health_check_hints("E45004 and E45005")) == 2
 
 
 def test_auth_and_connection_errors_point_at_the_options():
-    message, _ = describe_exception(ClientAuthenticationError("bad token"), "read cluster c")
+    message, _detail = describe_exception(ClientAuthenticationError("bad token"), "read cluster c")
     assert "auth_source" in message
-    message, _ = describe_exception(ServiceRequestError("connection refused"), "read cluster c")
+    message, _detail = describe_exception(ServiceRequestError("connection refused"), "read cluster c")
     assert "cloud_environment" in message
