@@ -202,6 +202,10 @@ SETTINGS: tuple[Setting, ...] = (
             instead="sslKeyPemFile (in config_protected)"),
     _string("scoringFe.namespace", "default when isAKSMigration is true.", where=IN_SETTINGS,
             origin=INTERNAL, instead="isAKSMigration"),
+    # Written by this collection: see protected_fingerprint (update_protected: when_changed).
+    _string("ansibleProtectedSettingsFingerprint", "Salted PBKDF2 fingerprint of the protected settings last "
+            "sent, so that a changed certificate or secret is noticed.", where=IN_SETTINGS, origin=INTERNAL,
+            instead="update_protected"),
     # Documented in the reference and troubleshooting articles; passed through.
     _string("nginxIngress.controller", "Ingress class of the bundled ingress-nginx, e.g. "
             "k8s.io/amlarc-ingress-nginx when another ingress-nginx exists.", origin=ADVANCED),

@@ -95,7 +95,7 @@ def changed_settings(desired: dict[str, str], current: dict[str, str],
                   if not (equal(k, v, current[k]) if k in current else is_default(k, v)))
 
 
-def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, update_protected: str,
+def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_protected: bool,
          equal: Callable[[str, str, str], bool], is_default: Callable[[str, str], bool]) -> Plan:
     """Decide create, update or nothing, and build the body to send."""
     if current is None:
@@ -112,22 +112,21 @@ def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, update_pr
             and bool(props.get("autoUpgradeMinorVersion")) != desired.auto_upgrade_minor_version):
         property_diff.append("autoUpgradeMinorVersion")
     failed = (props.get("provisioningState") or "").lower() == "failed"
-    send_protected = bool(desired.protected) and update_protected == "always"
+    send_protected = bool(desired.protected) and resend_protected
     reasons = []
     if settings_diff:
         reasons.append("settings differ: " + ", ".join(settings_diff))
     if property_diff:
         reasons.append("properties differ: " + ", ".join(property_diff))
     if send_protected:
-        reasons.append("update_protected=always resends the protected settings")
+        reasons.append("the protected settings are sent again")
     if not (settings_diff or property_diff or send_protected):
         if not failed:
             return Plan("none")
         # A failed install is retried by sending everything again, as a rerun of the playbook intends.
         reasons.append("the extension is in the Failed state: applying the settings again")
         send_protected = bool(desired.protected)
-    body = patch_body(desired, current, settings_diff, send_protected=send_protected,
-                      retry=failed and not settings_diff)
+    body = patch_body(desired, current, settings_diff, send_protected=send_protected, retry=failed)
     return Plan("update", body, settings_diff, property_diff, send_protected, reasons)
 
 

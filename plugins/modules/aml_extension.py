@@ -86,13 +86,19 @@ options:
     default: {}
   update_protected:
     description:
-      - When protected settings are sent to an existing extension. Azure never returns them, so they cannot be compared.
-      - V(on_create) sends them when the extension is created (or a failed one is applied again) only.
-      - V(always) sends the complete set on every run, so the task always reports a change; use it once to rotate a
-        certificate or a secret.
+      - When protected settings are sent to an existing extension. Azure never returns them, so they cannot be read back
+        and compared.
+      - V(when_changed) stores a salted PBKDF2-SHA256 fingerprint of the protected settings in the setting
+        C(ansibleProtectedSettingsFingerprint) whenever it sends them, and sends them again only when they no longer match
+        it, for example after a certificate rotation. An extension without the fingerprint (installed by another tool)
+        gets them once.
+      - V(on_create) sends them only when the extension is created, or when a failed extension is applied again.
+      - V(always) sends the complete set on every run, so the task always reports a change.
+      - Whatever is sent is the complete set (with the Azure Relay connection string on Arc-enabled clusters), because
+        Azure replaces the protected settings as a whole.
     type: str
-    default: on_create
-    choices: [on_create, always]
+    default: when_changed
+    choices: [when_changed, on_create, always]
   release_train:
     description: Release train of the extension, V(stable) when the extension is created without one.
     type: str
@@ -131,8 +137,7 @@ options:
     type: bool
     default: true
 notes:
-  - Azure never returns protected settings, so a changed certificate or secret in O(config_protected) is sent only
-    with O(update_protected=always).
+  - Azure never returns protected settings; see O(update_protected) for how changes to them are noticed.
   - Failed installs report the extension's C(errorInfo) and C(statuses), with the documented cause and fix of the
     extension's health-check codes (E40001, E40002, E40003, E40007, E45002, E45004, E45005).
 seealso:
@@ -199,7 +204,7 @@ EXAMPLES = r"""
       sslCertPemFile: files/cert.pem
       sslKeyPemFile: files/key.pem
 
-- name: Rotate the TLS certificate (protected settings are sent only when asked)
+- name: Rotate the TLS certificate (the changed files are noticed and sent again)
   azureml.kubernetes.aml_extension:
     cluster_type: managedClusters
     cluster_name: my-aks
@@ -213,7 +218,6 @@ EXAMPLES = r"""
     config_protected:
       sslCertPemFile: files/new-cert.pem
       sslKeyPemFile: files/new-key.pem
-    update_protected: always
 
 - name: Remove the extension and the Relay resources the install created
   azureml.kubernetes.aml_extension:
@@ -320,7 +324,7 @@ from typing import Any
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, relay, tls
+from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, protected_fingerprint, relay, tls
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import health_check_hints
 from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule, wait_argument_spec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_TYPES, cluster_summary
@@ -343,7 +347,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     config=dict(type="dict", default={}),
     config_protected=dict(type="dict", default={}, no_log=True),
-    update_protected=dict(type="str", default="on_create", choices=["on_create", "always"]),
+    update_protected=dict(type="str", default="when_changed", choices=list(protected_fingerprint.POLICIES)),
     release_train=dict(type="str"),
     version=dict(type="str"),
     auto_upgrade_minor_version=dict(type="bool"),
@@ -395,10 +399,10 @@ class AmlExtension:
         outcome = self.plan(desired, current)
         if outcome.action == "none":
             self.finish(False, current, facts, [])
-        if needs_relay and (outcome.action == "create" or outcome.sends_protected):
-            # The protected map is replaced whole, so the Relay connection string goes with any protected send.
-            desired = self.with_relay_connection(desired, facts)
-            outcome = self.plan(desired, current)
+        if outcome.action == "create" or outcome.sends_protected:
+            desired = self.complete_protected(desired, facts, needs_relay)
+            outcome = plan(desired, current, resend_protected=True, equal=aml_settings.settings_equal,
+                           is_default=aml_settings.is_default)
         self.diff = {"before": diff_view(current),
                      "after": diff_view(desired) if outcome.action == "create" else diff_view(
                          expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected
@@ -416,8 +420,11 @@ class AmlExtension:
         self.finish(True, result, facts, outcome.changed_settings)
 
     def plan(self, desired: DesiredExtension, current: dict[str, Any] | None) -> Plan:
-        return plan(desired, current, update_protected=self.azure.params["update_protected"],
-                    equal=aml_settings.settings_equal, is_default=aml_settings.is_default)
+        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings")
+        resend = protected_fingerprint.should_send(self.azure.params["update_protected"], desired.protected,
+                                                   current_settings)
+        return plan(desired, current, resend_protected=resend, equal=aml_settings.settings_equal,
+                    is_default=aml_settings.is_default)
 
     def desired_extension(self, facts: dict[str, Any], current: dict[str, Any] | None) -> tuple[DesiredExtension, bool]:
         """Normalise, validate and compute the settings; every problem fails here, before any write."""
@@ -447,6 +454,16 @@ class AmlExtension:
             release_train=p["release_train"], version=p["version"],
             auto_upgrade_minor_version=False if p["version"] and p["auto_upgrade_minor_version"] is None
             else p["auto_upgrade_minor_version"]), aml_settings.needs_relay(computed, cluster)
+
+    def complete_protected(self, desired: DesiredExtension, facts: dict[str, Any], needs_relay: bool) -> DesiredExtension:
+        """What goes with a protected send: the fingerprint of the user's part, and on Arc the Relay secret."""
+        if desired.protected:
+            # The fingerprint covers what the user gave, not the Relay secret that is read from Azure.
+            stamp = protected_fingerprint.fingerprint(desired.protected)
+            desired = replace(desired, settings={**desired.settings, protected_fingerprint.FINGERPRINT_KEY: stamp})
+        if needs_relay:
+            desired = self.with_relay_connection(desired, facts)
+        return desired
 
     def relay_names(self) -> relay.RelayNames:
         p = self.azure.params

@@ -129,9 +129,8 @@ class TlsFiles:
         self.cert_b64 = base64.b64encode(cert.read_bytes()).decode()
 
 
-@pytest.fixture
-def tls_files(tmp_path: Path) -> TlsFiles:
-    """A self-signed certificate for ml.contoso.com and its unencrypted key, as PEM files."""
+def make_tls_files(folder: Path) -> TlsFiles:
+    """A self-signed certificate for ml.contoso.com and its unencrypted key, as PEM files in `folder`."""
     import datetime
 
     from cryptography import x509
@@ -139,6 +138,7 @@ def tls_files(tmp_path: Path) -> TlsFiles:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
+    folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ml.contoso.com")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -147,8 +147,13 @@ def tls_files(tmp_path: Path) -> TlsFiles:
             .not_valid_after(now + datetime.timedelta(days=30))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("ml.contoso.com")]), critical=False)
             .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return TlsFiles(cert_path, key_path)
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> TlsFiles:
+    return make_tls_files(tmp_path / "tls")
