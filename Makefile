@@ -43,10 +43,10 @@ setup: $(VENV)/.installed $(COLLECTION_LINK)
 # --- checks
 sanity: setup
 	@rm -rf .build/sanity && mkdir -p $(SANITY_ROOT)
-	@# ansible-test needs the collection under ansible_collections/<namespace>/<name>; the sandbox is not
-	@# part of the collection, so it is not copied.
+	@# ansible-test needs the collection under ansible_collections/<namespace>/<name>; the sandbox and the
+	@# benchmarks are not part of the collection, so they are not copied.
 	@tar --exclude=./.venv --exclude=./.build --exclude=./.sandbox --exclude=./.bench --exclude=./.git --exclude=./.ci \
-	  --exclude=./sandbox --exclude='__pycache__' --exclude=.pytest_cache -cf - . | tar -C $(SANITY_ROOT) -xf -
+	  --exclude=./sandbox --exclude=./benchmarks --exclude='__pycache__' --exclude=.pytest_cache -cf - . | tar -C $(SANITY_ROOT) -xf -
 	@# The copy lies inside this repository's ignored .build/, so it gets a git index of its own: ansible-test
 	@# lists the files to check through git.
 	@cd $(SANITY_ROOT) && git init -q && git add -A
@@ -83,12 +83,15 @@ sandbox: setup
 sandbox-stop: setup
 	python -m sandbox stop --state-dir $(SANDBOX_DIR)
 
-# --- the demo: a documented scenario end to end against the sandbox
+# --- the demo: a documented scenario end to end, against a fresh sandbox of its own
+DEMO_SANDBOX_DIR := .build/demo-sandbox
 demo: setup
-	@python -m sandbox start --state-dir $(SANDBOX_DIR)
-	@set -a; source $(SANDBOX_DIR)/env; set +a; \
-	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo.yml; status=$$?; \
-	  python -m sandbox stop --state-dir $(SANDBOX_DIR); exit $$status
+	@python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR) >/dev/null 2>&1 || true
+	@rm -rf $(DEMO_SANDBOX_DIR)
+	@python -m sandbox start --state-dir $(DEMO_SANDBOX_DIR)
+	@set -a; source $(DEMO_SANDBOX_DIR)/env; set +a; \
+	  ansible-playbook -i $(DEMO_SANDBOX_DIR)/inventory.yml playbooks/demo.yml; status=$$?; \
+	  python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR); exit $$status
 
 bench: setup
 	python -m benchmarks --out .bench/results.md

@@ -28,7 +28,7 @@ def read_env_file(path: Path) -> dict[str, str]:
     for line in path.read_text().splitlines():
         line = line.strip()
         if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
+            key, _equals, value = line[len("export "):].partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
 

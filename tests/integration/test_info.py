@@ -13,7 +13,7 @@ def test_show_list_filter_and_missing(sandbox, run_playbook):
         task("list", EXTENSION_INFO, **cluster_args),
         task("filter", EXTENSION_INFO, **cluster_args, extension_type="microsoft.azureml.kubernetes"),
         task("filter other", EXTENSION_INFO, **cluster_args, extension_type="Microsoft.Dapr"),
-        task("missing", EXTENSION_INFO, **dict(args, name="nope")),
+        task("missing", EXTENSION_INFO, **{**args, "name": "nope"}),
     ))
     shown = run.task("show")["extensions"]
     assert len(shown) == 1 and shown[0]["name"] == "azureml"

@@ -30,7 +30,7 @@ def test_update_of_one_setting_sends_one_patch(sandbox, run_playbook):
     assert run_playbook(play(task("install", **args))).task("install")["changed"] is True
     writes_before = len(sandbox.requests_for(cluster["name"], writes_only=True))
 
-    updated = dict(args, config=dict(POC_CONFIG, inferenceRouterServiceType="NodePort"))
+    updated = {**args, "config": dict(POC_CONFIG, inferenceRouterServiceType="NodePort")}
     run = run_playbook(play(task("switch to NodePort", **updated)))
     result = run.task("switch to NodePort")
     assert result["changed"] is True, run.stdout

@@ -39,8 +39,8 @@ def test_on_create_never_resends(sandbox, run_playbook, tls_files, tmp_path):
                 config_protected={"sslCertPemFile": str(tls_files.cert), "sslKeyPemFile": str(tls_files.key)})
     run_playbook(play(task("install", **args)))
     fresh = make_tls_files(tmp_path / "rotated")
-    run = run_playbook(play(task("rotate", **dict(args, config_protected={
-        "sslCertPemFile": str(fresh.cert), "sslKeyPemFile": str(fresh.key)}))))
+    rotated = {**args, "config_protected": {"sslCertPemFile": str(fresh.cert), "sslKeyPemFile": str(fresh.key)}}
+    run = run_playbook(play(task("rotate", **rotated)))
     assert run.task("rotate")["changed"] is False
 
 

@@ -204,7 +204,7 @@ def test_https_needs_cname_even_with_allow_insecure():
 
 def test_ssl_secret_is_translated():
     desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP", "sslSecret": "aml-tls",
-                      "sslCname": "aml.example.com"})
+                              "sslCname": "aml.example.com"})
     assert desired.settings["scoringFe.sslSecret"] == "aml-tls"
     assert desired.settings["sslSecret"] == "aml-tls"
     assert "scoringFe.serviceType.nodePort" not in desired.settings
@@ -227,7 +227,7 @@ def test_pem_files_come_together(pem):
 
 def test_internal_load_balancer_on_aks_is_translated():
     desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
-                      "internalLoadBalancerProvider": "Azure", "allowInsecureConnections": True})
+                              "internalLoadBalancerProvider": "Azure", "allowInsecureConnections": True})
     assert desired.settings["internalLoadBalancerProvider"] == "azure"
     assert desired.settings["scoringFe.serviceType.internalLoadBalancer"] == "True"
 
@@ -263,8 +263,8 @@ def test_service_bus_and_log_analytics_creation_refused():
     problems = problems_of({"enableTraining": True, "servicebus.enabled": "true", "logAnalyticsWS": True})
     assert [p.split(":")[0] for p in problems] == ["servicebus.enabled", "logAnalyticsWS"]
     desired, _warnings = run({"enableTraining": True, "logAnalyticsWS": True, "azure_log_analytics.enabled": True,
-                      "azure_log_analytics.customer_id": "c1"},
-                     {"azure_log_analytics.connection_string": "shared-key"})
+                              "azure_log_analytics.customer_id": "c1"},
+                             {"azure_log_analytics.connection_string": "shared-key"})
     assert desired.settings["azure_log_analytics.enabled"] == "True"
     assert desired.protected == {"azure_log_analytics.connection_string": "shared-key"}
 
@@ -420,7 +420,7 @@ def test_explicit_router_ha_under_three_nodes_warns():
                            "least 3 nodes and the install will fail health check E40002: set inferenceRouterHA: "
                            "false or add nodes")
     _desired, warnings = run({"enableInference": True, "inferenceRouterServiceType": "nodePort",
-                       "allowInsecureConnections": True, "inferenceRouterHA": "True"}, cluster=ARC)
+                              "allowInsecureConnections": True, "inferenceRouterHA": "True"}, cluster=ARC)
     assert warnings == []
 
 
@@ -434,7 +434,7 @@ def test_openshift(distribution, expected):
 
 def test_user_values_win_over_injected_ones_and_domain_is_honoured():
     desired, _warnings = run({"enableTraining": True, "domain": "corp.example.com", "location": "westeurope",
-                      "cluster_name": "custom", "clusterId": "other", "relayserver.enabled": False}, cluster=ARC)
+                              "cluster_name": "custom", "clusterId": "other", "relayserver.enabled": False}, cluster=ARC)
     assert desired.settings["domain"] == "corp.example.com"  # the CLI reads 'doamin' and overwrites it
     assert desired.settings["location"] == "westeurope"
     assert desired.settings["jobSchedulerLocation"] == "eastus"
@@ -459,7 +459,7 @@ def test_relay_on_aks_when_enabled_explicitly():
 
 def test_aks_migration_sets_scoring_namespace():
     desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "loadBalancer",
-                      "allowInsecureConnections": True, "isAKSMigration": "True"})
+                              "allowInsecureConnections": True, "isAKSMigration": "True"})
     assert desired.settings["isAKSMigration"] == "true"
     assert desired.settings["scoringFe.namespace"] == "default"
     desired, _warnings = run({"enableTraining": True, "isAKSMigration": True})
@@ -468,8 +468,8 @@ def test_aks_migration_sets_scoring_namespace():
 
 def test_pem_with_allow_insecure_still_sends_content_not_paths(pem):
     desired, _warnings = run({"enableInference": True, "inferenceRouterServiceType": "clusterIP",
-                      "allowInsecureConnections": True, "sslCname": "aml.example.com"},
-                     {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key})
+                              "allowInsecureConnections": True, "sslCname": "aml.example.com"},
+                             {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key})
     assert set(desired.protected) == {"scoringFe.sslCert", "scoringFe.sslKey"}
 
 
