@@ -12,9 +12,9 @@ description:
   - Manages the C(Microsoft.AzureML.Kubernetes) cluster extension on an AKS cluster (O(cluster_type=managedClusters))
     or an Azure Arc-enabled Kubernetes cluster (O(cluster_type=connectedClusters)).
   - Does the settings processing that C(az k8s-extension create --extension-type Microsoft.AzureML.Kubernetes) does, so
-    that the extension installs as it does from the CLI, and more
-    - key names are matched whatever their case (with a warning), booleans accept any spelling, unknown keys are refused
-    with a suggestion, and every rule is checked before anything is written to Azure.
+    that the extension installs as it does from the CLI.
+  - Beyond the CLI, key names are matched whatever their case (with a warning), booleans accept any spelling, unknown
+    keys are refused with a suggestion, and every rule is checked before anything is written to Azure.
   - Computes what the CLI injects (cluster id and name, location, C(domain) without the CLI's typo bug, relay, Service Bus
     and ingress switches by cluster type, C(clusterPurpose=DevTest) and C(inferenceRouterHA=false) under three nodes,
     C(openshift=true) on OpenShift), translates the inference settings into the C(scoringFe.*) keys, and sends the
@@ -73,6 +73,9 @@ options:
         C(jobSchedulerLocation), C(cluster_name), C(cluster_name_friendly), C(servicebus.enabled),
         C(relayserver.enabled), C(nginxIngress.enabled), C(openshift), and the documented advanced keys
         C(nginxIngress.controller), C(volcanoScheduler.schedulerConfigMap), C(amloperator.skipResourceValidation)."
+      - "An existing Log Analytics workspace: C(azure_log_analytics.enabled), C(azure_log_analytics.customer_id) (and its
+        key in O(config_protected)). The CLI's C(logAnalyticsWS=true), which creates a
+        workspace, and C(servicebus.enabled=true) are refused: this module creates neither."
       - Booleans may be YAML booleans or strings in any case. An unknown key fails with the closest known key.
     type: dict
     default: {}
@@ -82,6 +85,9 @@ options:
       - C(sslCertPemFile) and C(sslKeyPemFile) are paths on the controller to the PEM certificate (chain) and its key
         without a passphrase; the files are checked (they parse, and the key matches the certificate) and their
         content is sent as C(scoringFe.sslCert) and C(scoringFe.sslKey).
+      - C(azure_log_analytics.connection_string) is the shared key of an existing Log Analytics workspace.
+      - C(relayServerConnectionString) uses an existing Azure Relay hybrid connection on an Arc-enabled cluster instead of
+        creating one.
     type: dict
     default: {}
   update_protected:
