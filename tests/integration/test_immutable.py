@@ -39,8 +39,8 @@ def test_another_extension_type_under_the_name_is_not_replaced(sandbox, run_play
 def test_an_extension_installed_by_the_cli_is_adopted(sandbox, run_playbook):
     """The CLI's own spellings (user's 'True', 'LoadBalancer') compare equal: adopting sends no write."""
     cluster = sandbox.seed_cluster()
-    run = run_playbook(play(task("install", **target(cluster), config={"enableTraining": True})))
-    sent = [e for e in sandbox.requests_for(cluster["name"], writes_only=True)][0]["request_body"]["properties"]
+    run_playbook(play(task("install", **target(cluster), config={"enableTraining": True})))
+    sent = sandbox.requests_for(cluster["name"], writes_only=True)[0]["request_body"]["properties"]
     sandbox.control("DELETE", f"clusters/managedClusters/{cluster['name']}", subscription_id=cluster["subscription_id"],
                     resource_group=cluster["resource_group"])
     sandbox.seed_cluster(name=cluster["name"])
