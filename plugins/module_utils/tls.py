@@ -27,6 +27,7 @@ import base64
 import datetime
 import os
 import traceback
+from typing import Any
 from dataclasses import dataclass, field
 
 try:
@@ -85,10 +86,34 @@ def base64_content(data: bytes) -> str:
     return base64.b64encode(text.encode("ascii")).decode("ascii")
 
 
+# Checked pairs by file identity: validation and computation both read the pair, and loading an RSA key
+# costs tens of milliseconds (cryptography checks it). A changed file has another identity.
+_CHECKED: dict[tuple[Any, ...], PemPair] = {}
+
+
+def _identity(*paths: str) -> tuple[Any, ...] | None:
+    try:
+        stats = [os.stat(os.path.expanduser(str(p))) for p in paths]
+    except OSError:
+        return None
+    return tuple((os.path.realpath(os.path.expanduser(str(p))), st.st_mtime_ns, st.st_size, st.st_ino)
+                 for p, st in zip(paths, stats))
+
+
 def load_pem_pair(cert_path: str, key_path: str, *, now: datetime.datetime | None = None) -> PemPair:
     """Read both files and check them; raise ``PemError`` listing every problem found."""
     if not HAS_CRYPTOGRAPHY:
         raise MissingCryptographyError(CRYPTOGRAPHY_IMPORT_ERROR)
+    identity = _identity(cert_path, key_path) if now is None else None
+    if identity is not None and identity in _CHECKED:
+        return _CHECKED[identity]
+    pair = _load_pem_pair(cert_path, key_path, now)
+    if identity is not None:
+        _CHECKED[identity] = pair
+    return pair
+
+
+def _load_pem_pair(cert_path: str, key_path: str, now: datetime.datetime | None) -> PemPair:
     problems: list[str] = []
     # One file at a time, so the problems read in the order the settings are given.
     cert_data = _read(cert_path, CERT_SETTING, problems)

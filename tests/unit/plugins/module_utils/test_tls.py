@@ -175,3 +175,19 @@ def test_missing_cryptography_is_reported(monkeypatch, rsa_pair):
     with pytest.raises(tls.MissingCryptographyError) as info:
         tls.load_pem_pair(rsa_pair.cert, rsa_pair.key)
     assert "No module named" in info.value.import_error
+
+
+def test_a_checked_pair_is_not_parsed_again_until_a_file_changes(tmp_path, monkeypatch):
+    files = pki.write_pair(tmp_path, pki.rsa_key())
+    first = tls.load_pem_pair(files.cert, files.key)
+    parsed = []
+    real_parse = tls._parse_private_key  # pylint: disable=protected-access
+    monkeypatch.setattr(tls, "_parse_private_key", lambda *a: parsed.append(1) or real_parse(*a))
+    assert tls.load_pem_pair(files.cert, files.key) is first
+    assert parsed == []
+    other = pki.write_pair(tmp_path, pki.ec_key(), prefix="other")
+    with open(files.key, "wb") as handle, open(other.key, "rb") as source:
+        handle.write(source.read() + b"\n")  # another key (and size): a new identity, checked again
+    with pytest.raises(tls.PemError, match="does not match"):
+        tls.load_pem_pair(files.cert, files.key)
+    assert parsed == [1]
