@@ -160,11 +160,14 @@ async def put_mc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.
     new.setdefault("systemData", {})["lastModifiedAt"] = iso_from_epoch(now)
     sub_rec = sb.data["subscriptions"][p["sub"].lower()]
     ensure_resource_group(sb.data, sub_rec["subscriptionId"], p["rg"], new["location"])
-    sb.data["clusters"][key] = {"cluster_type": "managedClusters", "subscription": sub_rec["subscriptionId"],
-                                "resource_group": (existing or {}).get("resource_group") or
-                                sub_rec["resourceGroups"][p["rg"].lower()]["name"], "body": new}
+    record = {"cluster_type": "managedClusters", "subscription": sub_rec["subscriptionId"],
+              "resource_group": (existing or {}).get("resource_group") or
+              sub_rec["resourceGroups"][p["rg"].lower()]["name"], "body": new}
+    if (existing or {}).get("provisioning_delay_seconds") is not None:  # a seeded per-cluster delay stays
+        record["provisioning_delay_seconds"] = existing["provisioning_delay_seconds"]
+    sb.data["clusters"][key] = record
     op = operations.start(sb, "aks", key, "update" if existing else "create", "InProgress",
-                          extra={"location": new["location"]})
+                          extra={"location": new["location"]}, delay=operations.delay_for(sb, record))
     if existing is None:
         sb.clusters_changed()  # a new host for the inventory
     else:

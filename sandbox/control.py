@@ -72,10 +72,10 @@ async def _settings(request: web.Request, sb: "Sandbox") -> web.Response:
 
 async def _clusters(request: web.Request, sb: "Sandbox", rest: list[str]) -> web.Response:
     if request.method == "GET":
-        return json_response({"value": [dict(c["body"], _sandbox={"cluster_type": c["cluster_type"],
-                                                                  "subscription": c["subscription"],
-                                                                  "resource_group": c["resource_group"]})
-                                        for c in sb.data["clusters"].values()]})
+        return json_response({"value": [dict(c["body"], _sandbox={
+            "cluster_type": c["cluster_type"], "subscription": c["subscription"], "resource_group": c["resource_group"],
+            "provisioning_delay_seconds": c.get("provisioning_delay_seconds")})
+            for c in sb.data["clusters"].values()]})
     if request.method == "POST":
         body = await read_json(request)
         specs = body.get("clusters") if isinstance(body, dict) and "clusters" in body else [body]
@@ -158,6 +158,15 @@ async def handle(request: web.Request, sb: "Sandbox") -> web.Response:
         return await _subscriptions(request, sb)
     if what == "settings" and m in ("GET", "POST"):
         return await _settings(request, sb)
+    if what == "failure_rules" and m == "POST":
+        # Appends, unlike POST settings (which replaces the list): tests running side by side each add theirs.
+        body = await read_json(request)
+        rules = body if isinstance(body, list) else [body]
+        if not all(isinstance(r, dict) and r.get("code") for r in rules):
+            raise ArmError(400, "InvalidSettings", "A failure rule is an object with at least a code.")
+        sb.settings["failure_rules"] = list(sb.settings.get("failure_rules") or []) + rules
+        sb.store.mark_dirty()
+        return json_response({"value": sb.settings["failure_rules"]}, status=201)
     if what == "reset" and m == "POST":
         sb.reset()
         return json_response({"reset": True})

@@ -172,7 +172,7 @@ def _start(sb: "Sandbox", key: str, ext: dict[str, Any], cluster: dict[str, Any]
         failed = evaluate(ctx, sb.settings.get("failure_rules") or [])
         if failed:
             error = {"code": failed[0], "message": failed[1]}
-    op = operations.start(sb, "extension", key, action, running, error)
+    op = operations.start(sb, "extension", key, action, running, error, delay=operations.delay_for(sb, cluster))
     ext["provisioningState"] = running
     ext["op"] = op["id"]
     return op

@@ -69,8 +69,10 @@ def inventory(sb: "Sandbox") -> dict[str, Any]:
             "aml_subscription_id": c["subscription"],
             "aml_location": body.get("location"),
         }
-    return {"all": {"children": {"aml_clusters": {"children": {
-        g: {"hosts": hosts} for g, hosts in groups.items()}}}}}
+    # The modules call Azure from the controller, with the Python that runs Ansible (it has the SDKs).
+    return {"all": {"children": {"aml_clusters": {
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "children": {g: {"hosts": hosts} for g, hosts in groups.items()}}}}}
 
 
 def write_inventory(sb: "Sandbox") -> None:

@@ -22,13 +22,20 @@ def register(kind: str, applier: Callable[["Sandbox", dict[str, Any]], None]) ->
     _APPLIERS[kind] = applier
 
 
+def delay_for(sb: "Sandbox", cluster: Optional[dict[str, Any]] = None) -> float:
+    """The provisioning delay: the cluster's own (seeded ``provisioning_delay_seconds``), else the global one."""
+    own = (cluster or {}).get("provisioning_delay_seconds")
+    return float(own if own is not None else sb.settings.get("provisioning_delay_seconds", 2.0))
+
+
 def start(sb: "Sandbox", kind: str, target: str, action: str, running_status: str,
-          error: Optional[dict[str, Any]] = None, extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """Record an operation that completes after provisioning_delay_seconds."""
+          error: Optional[dict[str, Any]] = None, extra: Optional[dict[str, Any]] = None,
+          delay: Optional[float] = None) -> dict[str, Any]:
+    """Record an operation that completes after ``delay`` (default: the global provisioning_delay_seconds)."""
     now = time.time()
     op = {"id": new_id(), "kind": kind, "target": target, "action": action, "status": running_status,
           "running_status": running_status, "start": now,
-          "deadline": now + float(sb.settings.get("provisioning_delay_seconds", 2.0)),
+          "deadline": now + (delay if delay is not None else delay_for(sb)),
           "end": None, "error": error, "extra": extra or {}}
     sb.data["operations"][op["id"]] = op
     sb.pending_ops.add(op["id"])

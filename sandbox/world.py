@@ -157,6 +157,9 @@ def seed_cluster(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         raise ArmError(400, "InvalidClusterSpec", "cluster_type must be managedClusters or connectedClusters.")
     if spec.get("identity_type", "SystemAssigned") not in ("SystemAssigned", "UserAssigned", "ServicePrincipal"):
         raise ArmError(400, "InvalidClusterSpec", "identity_type must be SystemAssigned, UserAssigned or ServicePrincipal.")
+    delay = spec.get("provisioning_delay_seconds")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
+        raise ArmError(400, "InvalidClusterSpec", "provisioning_delay_seconds must be a non-negative number.")
     sub = spec.get("subscription_id") or DEFAULT_SUBSCRIPTION
     rg = spec.get("resource_group") or DEFAULT_RG
     subs = data["subscriptions"]
@@ -164,8 +167,10 @@ def seed_cluster(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         subs[sub.lower()] = subscription_record(sub)
     ensure_resource_group(data, sub, rg, spec.get("location", "eastus"))
     body = managed_cluster_body(spec, sub, rg) if ctype == "managedClusters" else connected_cluster_body(spec, sub, rg)
-    data["clusters"][body["id"].lower()] = {"cluster_type": ctype, "subscription": sub, "resource_group": rg,
-                                            "body": body}
+    record: dict[str, Any] = {"cluster_type": ctype, "subscription": sub, "resource_group": rg, "body": body}
+    if delay is not None:  # this cluster's operations take this long instead of the global delay
+        record["provisioning_delay_seconds"] = float(delay)
+    data["clusters"][body["id"].lower()] = record
     return body
 
 

@@ -14,7 +14,9 @@ Public API (all pure; no Azure, no Ansible):
 - ``AmlSettingsError(ValueError)``: ``problems`` lists every problem, each naming the setting and the fix.
 - ``normalise(config, config_protected, *, allow_unknown=False) -> Normalised``: fix key case (warning),
   render values as strings in their canonical spelling, refuse unknown, misplaced, duplicated or ill-typed
-  keys.
+  keys. Values must be scalars; the one mapping read is ``nodeSelector: {<label>: <value>}``, flattened into
+  ``nodeSelector.<label>`` keys exactly as the flat form would be (one level; ``nodeSelector.`` without a
+  label is refused).
 - ``validate(normalised, cluster, *, operation='create', current_settings=None) -> list[str]``: every rule
   the CLI enforces plus the ones it lacks (PEM checks, ILB on Arc, both workloads off on update); raises
   ``AmlSettingsError`` with all problems at once; returns warnings.
@@ -22,10 +24,22 @@ Public API (all pure; no Azure, no Ansible):
   the CLI injects and translates; ``Desired.settings`` / ``Desired.protected`` are exactly the maps to send.
 - ``needs_relay(desired, cluster=None) -> bool`` and ``with_relay(desired, connection_string,
   hybrid_connection_id, hybrid_connection_name) -> Desired``: the Azure Relay an Arc install needs.
+  ``needs_relay`` reads only ``desired`` (``compute`` already wrote relayserver.enabled from the cluster
+  type); ``cluster`` is accepted and ignored.
 - ``needs_cryptography(normalised) -> bool``: PEM files are given, so ``tls`` needs ``cryptography``.
 - ``relay_resource_names(cluster_name, subscription_id, resource_group) -> RelayNames``: the CLI's names.
 - ``canonical_value(key, value) -> str`` and ``settings_equal(key, a, b) -> bool``: compare by the table's
-  type (bools and enum choices ignore case; everything else is exact).
+  type (bools and enum choices ignore case; everything else is exact). ``is_default(key, value) -> bool``.
+- ``secret_keys() -> tuple[str, ...]``: the keys holding secret, high-entropy material, from the table
+  (``where == IN_PROTECTED`` and sent: ``scoringFe.sslCert``, ``scoringFe.sslKey``,
+  ``relayServerConnectionString``, ``relayserver.relayConnectionString``,
+  ``azure_log_analytics.connection_string``).
+- ``fingerprintable(protected) -> bool``: the protected map holds a non-empty value under one of
+  ``secret_keys()``, so a salted fingerprint of it stored in a public setting cannot be brute-forced from
+  low-entropy values alone. Without one, store no fingerprint.
+- ``non_secret_protected_keys(normalised) -> list[str]``: keys given in config_protected that the table
+  does not hold secret (``where == IN_EITHER``), so the caller can warn that their values are masked
+  everywhere in the output.
 
 Value spellings (the CLI's, key by key):
 
@@ -56,9 +70,36 @@ Differences from the CLI (its bugs, fixed):
 - Under three nodes an explicit ``inferenceRouterHA: true`` draws a warning (health check E40002).
 - ``openshift`` is injected on an OpenShift distribution unless the user set it (the CLI overwrites it).
 
-On ``operation='update'`` each injected value comes from, in order: the user's config, the current
-settings, the computed default; so an update never flips what an earlier install chose. The service type
-translation follows the CLI's update path (``scoringFe.serviceType.nodePort`` written ``True`` or ``False``).
+Azure resources the CLI creates and this collection does not (except the Arc relay, see ``relay``):
+
+- ``servicebus.enabled: true`` is refused.
+- ``logAnalyticsWS: true`` given by the user (in either map) is refused, even together with an existing
+  workspace's key (with which the CLI creates nothing and passes the flag through): the flag only ever means
+  "create a workspace"; an existing one is used with ``azure_log_analytics.enabled: true`` and
+  ``azure_log_analytics.customer_id`` in config and ``azure_log_analytics.connection_string`` in
+  config_protected. ``logAnalyticsWS`` already true on an extension (the CLI created its workspace) is not
+  the user's request and does not block an update.
+
+Updates (``operation='update'``, ``current_settings`` = the extension's public settings on Azure):
+
+- Each injected value comes from, in order: the user's config, the current settings, the computed default;
+  so an update never flips what an earlier install chose. The service type translation follows the CLI's
+  update path (``scoringFe.serviceType.nodePort`` written ``True`` or ``False``).
+- The rules are judged on the merged view (user config over current settings), not only on what changes.
+  Whenever inference is on after the update: ``inferenceRouterServiceType`` must be in the merged view, and
+  HTTPS or ``allowInsecureConnections: true`` must be. HTTPS counts as present when TLS material is given now
+  (``sslSecret``, or the PEM files in config_protected, as the module passes the user's full config), or
+  when the current settings show it was installed: ``enableInference`` is already true there and any of
+  ``sslSecret``, ``scoringFe.sslSecret``, ``sslCname`` or ``ansibleProtectedSettingsFingerprint`` is set
+  (PEM content is not sent while inference is off, so a marker then proves nothing). Azure never returns
+  protected settings, so PEM content installed earlier is visible only through these (the CLI and
+  ``validate`` refuse TLS material without ``sslCname``). The rule refuses only a merged view that clearly
+  has no TLS, e.g. ``allowInsecureConnections: false`` over an extension that shows
+  ``allowInsecureConnections: true`` and none of those markers, with no TLS given now. It errs towards
+  accepting: an extension installed with both PEM files and ``allowInsecureConnections: true`` cannot be
+  told from one with ``sslCname`` alone, and a fingerprint may cover protected settings other than TLS.
+- When the extension logs to Log Analytics and config_protected lacks the workspace key, a warning says a
+  protected send would remove it (Azure replaces protected settings as a whole).
 """
 
 from __future__ import annotations
@@ -66,7 +107,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -102,6 +143,9 @@ SENT_CONTENT_ONLY = "not sent; its file's content is"
 
 TITLE_BOOLS = ("True", "False")
 LOWER_BOOLS = ("true", "false")
+
+# protected_fingerprint.FINGERPRINT_KEY, spelt out so that module may import this one.
+_FINGERPRINT_KEY = "ansibleProtectedSettingsFingerprint"
 
 
 @dataclass(frozen=True)
@@ -149,7 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
     _bool("inferenceRouterHA", "Run three router replicas (needs three nodes); false runs one.", "True",
           spelling=LOWER_BOOLS, workloads=INFERENCE),
     _string("nodeSelector.", "nodeSelector.<label>=<value>: restrict the extension and the workloads to "
-            "nodes with these labels.", prefix=True),
+            "nodes with these labels (also read from a nodeSelector mapping of <label>: <value>).", prefix=True),
     _bool("installNvidiaDevicePlugin", "Install the NVIDIA device plugin DaemonSet.", "False"),
     _bool("installPromOp", "Install the Prometheus operator; false reuses an existing one.", "True"),
     _bool("installVolcano", "Install the Volcano scheduler; false reuses an existing one.", "True",
@@ -164,7 +208,8 @@ SETTINGS: tuple[Setting, ...] = (
             None, sent=SENT_CANONICAL, choices=("DevTest", "FastProd")),
     _bool("isAKSMigration", "Migrating from AKS v1 inference: also sends scoringFe.namespace=default.",
           "False", spelling=LOWER_BOOLS, workloads=INFERENCE),
-    _bool("logAnalyticsWS", "true makes the az CLI create a Log Analytics workspace (not done here).", "False"),
+    _bool("logAnalyticsWS", "true makes the az CLI create a Log Analytics workspace; refused when true (use "
+          "azure_log_analytics.*).", "False"),
     _string("relayServerConnectionString", "Connection string of an existing Azure Relay hybrid connection "
             "(Arc); without it the relay is created.", where=IN_PROTECTED, origin=ADVANCED),
     _string("cluster_name", "ARM id of the cluster.", where=IN_SETTINGS, origin=COMPUTED),
@@ -203,7 +248,7 @@ SETTINGS: tuple[Setting, ...] = (
     _string("scoringFe.namespace", "default when isAKSMigration is true.", where=IN_SETTINGS,
             origin=INTERNAL, instead="isAKSMigration"),
     # Written by this collection: see protected_fingerprint (update_protected: when_changed).
-    _string("ansibleProtectedSettingsFingerprint", "Salted PBKDF2 fingerprint of the protected settings last "
+    _string(_FINGERPRINT_KEY, "Salted PBKDF2 fingerprint of the protected settings last "
             "sent, so that a changed certificate or secret is noticed.", where=IN_SETTINGS, origin=INTERNAL,
             instead="update_protected"),
     # Documented in the reference and troubleshooting articles; passed through.
@@ -236,7 +281,16 @@ _PREFIXES = tuple(s for s in SETTINGS if s.prefix)
 _SETTINGS_ALIASES = {"cluster_name": ("clusterId", "prometheus.prometheusSpec.externalLabels.cluster_name")}
 _PROTECTED_ALIASES = {"relayServerConnectionString": ("relayserver.relayConnectionString",)}
 
+_NODE_SELECTOR = next(s for s in _PREFIXES if s.key == "nodeSelector.")
+_NODE_SELECTOR_MAP = "nodeSelector"  # nodeSelector: {<label>: <value>}, flattened into nodeSelector.<label>
+_LABEL_HINT = "write nodeSelector.<label>: <value>, e.g. nodeSelector.kubernetes.io/os: linux"
+
 _PEM_KEYS = ("sslCertPemFile", "sslKeyPemFile")
+_SECRET_KEYS = tuple(s.key for s in SETTINGS if s.where == IN_PROTECTED and s.sent != SENT_CONTENT_ONLY)
+# Always sent in the public settings, wherever the user gave them (as the CLI does).
+_WORKLOAD_FLAGS = ("enableTraining", "enableInference")
+# Public settings that show an extension was installed with TLS material (see "Updates" above).
+_TLS_MARKERS = ("sslSecret", "scoringFe.sslSecret", "sslCname", _FINGERPRINT_KEY)
 _SERVICE_TYPES = "loadBalancer, nodePort or clusterIP"
 MIN_HA_NODES = 3
 RELAY_RULE_NAME = "azureml_rw"
@@ -319,6 +373,42 @@ def settings_equal(key: str, a: Any, b: Any) -> bool:
     return canonical_value(key, a) == canonical_value(key, b)
 
 
+def secret_keys() -> tuple[str, ...]:
+    """The keys whose values are secret, high-entropy material: keys, certificates, connection strings.
+
+    They are the table's protected-only keys (``where == IN_PROTECTED``) that are sent, so not the PEM file
+    paths, whose content is sent under ``scoringFe.sslCert``/``scoringFe.sslKey`` instead.
+    """
+    return _SECRET_KEYS
+
+
+def fingerprintable(protected: Mapping[str, str]) -> bool:
+    """Whether a salted fingerprint of ``protected`` may be stored in a public setting.
+
+    True only when the map holds a non-empty value under a ``secret_keys()`` key: guessing the map then
+    means guessing that secret. A map of low-entropy values only (``allowInsecureConnections: true``, a
+    host name, an enum choice) could be brute-forced offline from its fingerprint, slow hash or not.
+    """
+    return any(protected.get(key) for key in _SECRET_KEYS)
+
+
+def non_secret_protected_keys(normalised: Normalised) -> list[str]:
+    """Keys the user put in config_protected that the table does not hold secret, in the order given.
+
+    These are the keys that may be given in either map (``where == IN_EITHER``: booleans, enum choices,
+    ordinary strings such as ``sslCname``); every value sent as protected is masked in the output, so a
+    ``true`` there hides every ``true``. Not listed: secrets and PEM paths (``IN_PROTECTED``), unknown keys
+    (they may be secrets), and ``enableTraining``/``enableInference``, which ``compute`` moves to the
+    public settings.
+    """
+    listed = []
+    for key in normalised.protected:
+        setting = describe(key)
+        if setting is not None and setting.where == IN_EITHER and key not in _WORKLOAD_FLAGS:
+            listed.append(key)
+    return listed
+
+
 def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -373,10 +463,17 @@ def _map_name(protected: bool) -> str:
 def _normalise_map(raw: Mapping[str, Any], protected: bool, allow_unknown: bool,
                    problems: list[str], warnings: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
+    in_mapping: dict[str, bool] = {}  # key -> whether it came from a nodeSelector mapping
     where = _map_name(protected)
-    for raw_key, raw_value in raw.items():
-        given = str(raw_key)
-        key, setting = _resolve_key(given)
+    for given, raw_value, from_mapping in _entries(raw, where, problems, warnings):
+        if from_mapping:
+            key, setting = given, _NODE_SELECTOR
+        else:
+            key, setting = _resolve_key(given)
+        if setting is not None and setting.prefix and key == setting.key:
+            problems.append("%s key %r has %s label: %s" % (
+                where, _NODE_SELECTOR_MAP if from_mapping else key, "an empty" if from_mapping else "no", _LABEL_HINT))
+            continue
         if setting is None and not allow_unknown:
             problems.append(_unknown_key_message(given, where))
             continue
@@ -385,14 +482,44 @@ def _normalise_map(raw: Mapping[str, Any], protected: bool, allow_unknown: bool,
         elif key != given:
             warnings.append("%s key %r was read as %r" % (where, given, key))
         if key in out:
-            problems.append("%s: %s is given twice (differing only in case): keep one" % (where, key))
+            problems.append("%s: %s is given twice (%s): keep one" % (where, key, _twice(key, in_mapping[key], from_mapping)))
             continue
         if setting is not None and not _placement_ok(setting, key, protected, problems, warnings):
             continue
-        value = _coerce(setting, key, raw_value, protected, problems)
+        value = _coerce(setting, key, raw_value, protected, problems, from_mapping)
         if value is not None:
             out[key] = value
+            in_mapping[key] = from_mapping
     return out
+
+
+def _entries(raw: Mapping[str, Any], where: str, problems: list[str], warnings: list[str]) -> Iterator[tuple[str, Any, bool]]:
+    """(key as given, value, from a nodeSelector mapping) for each entry, the mapping flattened in place.
+
+    A generator, so that its problems and warnings keep their place among those of the other entries.
+    """
+    for raw_key, raw_value in raw.items():
+        given = str(raw_key)
+        if given.lower() != _NODE_SELECTOR_MAP.lower():
+            yield given, raw_value, False
+            continue
+        if given != _NODE_SELECTOR_MAP:
+            warnings.append("%s key %r was read as %r" % (where, given, _NODE_SELECTOR_MAP))
+        if not isinstance(raw_value, Mapping):
+            problems.append("%s in %s must be a mapping of node labels to values: write %s: {<label>: <value>} or "
+                            "%s<label>: <value>" % (_NODE_SELECTOR_MAP, where, _NODE_SELECTOR_MAP, _NODE_SELECTOR.key))
+            continue
+        # The labels keep their case: Kubernetes label keys are case-sensitive.
+        for label, value in raw_value.items():
+            yield _NODE_SELECTOR.key + str(label), value, True
+
+
+def _twice(key: str, first_in_mapping: bool, again_in_mapping: bool) -> str:
+    if first_in_mapping and again_in_mapping:
+        return "in two %s mappings" % _NODE_SELECTOR_MAP
+    if first_in_mapping or again_in_mapping:
+        return "as %s and in the %s mapping" % (key, _NODE_SELECTOR_MAP)
+    return "differing only in case"
 
 
 def _resolve_key(given: str) -> tuple[str, Setting | None]:
@@ -413,7 +540,9 @@ def _unknown_key_message(given: str, where: str) -> str:
     close = difflib.get_close_matches(given, candidates, n=1, cutoff=0.6)
     if not close:
         close = difflib.get_close_matches(given.lower(), [c.lower() for c in candidates], n=1, cutoff=0.6)
-        close = [_BY_LOWER_KEY[c].key if c in _BY_LOWER_KEY else c for c in close]
+        close = [_BY_LOWER_KEY[c].key if c in _BY_LOWER_KEY else _NODE_SELECTOR.key for c in close]
+    if close == [_NODE_SELECTOR.key]:
+        close = [_NODE_SELECTOR.key + "<label>"]
     hint = "did you mean %s? " % close[0] if close else ""
     return "%s key %r is not an AzureML extension setting: %sfix or remove it" % (where, given, hint)
 
@@ -435,13 +564,16 @@ def _placement_ok(setting: Setting, key: str, protected: bool, problems: list[st
     return True
 
 
-def _coerce(setting: Setting | None, key: str, value: Any, protected: bool, problems: list[str]) -> str | None:
+def _coerce(setting: Setting | None, key: str, value: Any, protected: bool, problems: list[str],
+            from_mapping: bool = False) -> str | None:
     where = _map_name(protected)
     if value is None:
         problems.append("%s in %s has no value: give a value or remove the key" % (key, where))
         return None
-    if isinstance(value, (dict, list, tuple, set)):
-        problems.append("%s in %s must be a single value, not a list or mapping" % (key, where))
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        hint = ": %s takes one level of <label>: <value>" % _NODE_SELECTOR_MAP if from_mapping else ""
+        problems.append("%s in %s must be a scalar (a string, number or boolean), not a list or mapping%s"
+                        % (key, where, hint))
         return None
     if setting is None or setting.kind == STRING:
         return _coerce_string(setting, key, value, where, problems)
@@ -451,7 +583,8 @@ def _coerce(setting: Setting | None, key: str, value: Any, protected: bool, prob
 
 
 def _coerce_string(setting: Setting | None, key: str, value: Any, where: str, problems: list[str]) -> str | None:
-    text = _text(value)
+    # A YAML boolean as a Kubernetes label value means the label text nodes carry: 'true', not 'True'.
+    text = str(value).lower() if isinstance(value, bool) and setting is not None and setting.prefix else _text(value)
     # An empty label value is valid in a nodeSelector; elsewhere an empty value is a mistake.
     if text == "" and setting is not None and not setting.prefix:
         problems.append("%s in %s is empty: give a value or remove the key" % (key, where))
@@ -497,24 +630,31 @@ def validate(normalised: Normalised, cluster: ClusterFacts, *, operation: str = 
     """Apply every rule; raise ``AmlSettingsError`` with all problems, else return warnings.
 
     On update ``current_settings`` (the extension's public settings on Azure) fills in what the user did
-    not give, so "both workloads off" and "inference newly turned on" are judged on the result.
+    not give, so "both workloads off" and the inference rules are judged on the result (see "Updates" in
+    the module docstring for the TLS evidence read from the current settings).
     May raise ``tls.MissingCryptographyError`` when PEM files are given and ``cryptography`` is missing.
     """
     problems: list[str] = []
     warnings: list[str] = []
-    current = dict(current_settings or {}) if operation == "update" else {}
+    current = _current(current_settings) if operation == "update" else {}
     view = _effective(normalised, current)
     _check_workloads(view, operation, problems)
     inference = _is_true(view.get("enableInference"))
-    if inference and not _is_true(current.get("enableInference")):
-        _check_inference_entry(view, normalised, problems)
+    if inference:
+        _check_inference_entry(view, normalised, current, problems)
     _check_tls_material(view, normalised, inference, problems, warnings)
     _check_internal_load_balancer(view, cluster, problems)
     _check_high_availability(normalised, cluster, inference, warnings)
     _check_azure_resources_not_created(view, normalised, problems)
+    _check_log_analytics_key_kept(view, current, normalised, warnings)
     if problems:
         raise AmlSettingsError(problems)
     return warnings
+
+
+def _current(current_settings: Mapping[str, Any] | None) -> dict[str, str]:
+    # A null value on Azure is an absent key, not the text 'None'.
+    return {key: _text(value) for key, value in (current_settings or {}).items() if value is not None}
 
 
 def _effective(normalised: Normalised, current: Mapping[str, Any]) -> dict[str, str]:
@@ -536,11 +676,14 @@ def _check_workloads(view: Mapping[str, str], operation: str, problems: list[str
                         "(training, batch endpoints) and/or enableInference: true (online endpoints)")
 
 
-def _check_inference_entry(view: Mapping[str, str], normalised: Normalised, problems: list[str]) -> None:
+def _check_inference_entry(view: Mapping[str, str], normalised: Normalised, current: Mapping[str, str],
+                           problems: list[str]) -> None:
+    # On update ``view`` is the user's config over the current settings, so both rules judge the result.
     if "inferenceRouterServiceType" not in view:
         problems.append("inferenceRouterServiceType is required when enableInference is true: set it to %s"
                         % _SERVICE_TYPES)
-    if not _tls_given(view, normalised) and not _is_true(view.get("allowInsecureConnections")):
+    if (not _tls_given(view, normalised) and not _tls_on_extension(current)
+            and not _is_true(view.get("allowInsecureConnections"))):
         problems.append("enableInference is true but no TLS material is given: set sslSecret (a Kubernetes "
                         "secret in the azureml namespace) or sslCertPemFile and sslKeyPemFile (in "
                         "config_protected), together with sslCname; or, for HTTP only, set "
@@ -549,6 +692,12 @@ def _check_inference_entry(view: Mapping[str, str], normalised: Normalised, prob
 
 def _tls_given(view: Mapping[str, str], normalised: Normalised) -> bool:
     return bool(view.get("sslSecret")) or any(key in normalised.protected for key in _PEM_KEYS)
+
+
+def _tls_on_extension(current: Mapping[str, str]) -> bool:
+    # Azure never returns the protected settings, so PEM content installed earlier shows only through these.
+    # Only while inference is on: with it off, PEM content is not sent, so a marker proves nothing.
+    return _is_true(current.get("enableInference")) and any(current.get(key) for key in _TLS_MARKERS)
 
 
 def _check_tls_material(view: Mapping[str, str], normalised: Normalised, inference: bool,
@@ -610,11 +759,25 @@ def _check_azure_resources_not_created(view: Mapping[str, str], normalised: Norm
     if _is_true(view.get("servicebus.enabled")):
         problems.append("servicebus.enabled: true makes the az CLI create an Azure Service Bus namespace, which "
                         "this collection does not do (nor does the extension need it): remove servicebus.enabled")
-    if _is_true(view.get("logAnalyticsWS")) and "azure_log_analytics.connection_string" not in normalised.protected:
+    # Judged on what the user gives: an extension the az CLI installed with logAnalyticsWS=true has its
+    # workspace already, and a key given in config_protected does not change what the flag asks for.
+    given = normalised.settings.get("logAnalyticsWS", normalised.protected.get("logAnalyticsWS"))
+    if _is_true(given):
         problems.append("logAnalyticsWS: true makes the az CLI create a Log Analytics workspace, which this "
-                        "collection does not do: create the workspace and give azure_log_analytics.enabled: true "
-                        "and azure_log_analytics.customer_id in config, and its shared key as "
-                        "azure_log_analytics.connection_string in config_protected")
+                        "collection does not do: remove logAnalyticsWS, create the workspace, and give "
+                        "azure_log_analytics.enabled: true and azure_log_analytics.customer_id in config and its "
+                        "shared key as azure_log_analytics.connection_string in config_protected")
+
+
+def _check_log_analytics_key_kept(view: Mapping[str, str], current: Mapping[str, str], normalised: Normalised,
+                                  warnings: list[str]) -> None:
+    # Azure replaces the protected settings as a whole: a send without the workspace key removes it.
+    if (_is_true(current.get("azure_log_analytics.enabled")) and _is_true(view.get("azure_log_analytics.enabled"))
+            and normalised.protected and "azure_log_analytics.connection_string" not in normalised.protected):
+        warnings.append("the extension sends its logs to a Log Analytics workspace (azure_log_analytics.enabled is "
+                        "true) but config_protected has no azure_log_analytics.connection_string: Azure replaces the "
+                        "protected settings as a whole, so when they are sent the workspace key is removed; give it "
+                        "in config_protected")
 
 
 # -------------------------------------------------------------------------------------------- compute
@@ -628,7 +791,7 @@ def compute(normalised: Normalised, cluster: ClusterFacts, *, operation: str = "
     """
     settings = dict(normalised.settings)
     protected = dict(normalised.protected)
-    current = {k: _text(v) for k, v in (current_settings or {}).items()} if operation == "update" else {}
+    current = _current(current_settings) if operation == "update" else {}
     notes: list[str] = []
     inference = _write_workload_flags(settings, protected, current)
     if inference:
@@ -646,14 +809,17 @@ def compute(normalised: Normalised, cluster: ClusterFacts, *, operation: str = "
 
 
 def _default(settings: dict[str, str], protected: Mapping[str, str], current: Mapping[str, str],
-             key: str, value: str) -> None:
-    if key not in settings and key not in protected:
-        settings[key] = current.get(key, value)
+             key: str, value: str) -> bool:
+    """Set ``key`` unless the user did; return whether the computed ``value`` was used (not the current one)."""
+    if key in settings or key in protected:
+        return False
+    settings[key] = current.get(key, value)
+    return key not in current
 
 
 def _write_workload_flags(settings: dict[str, str], protected: dict[str, str], current: Mapping[str, str]) -> bool:
     # The CLI always writes both flags into the public settings and drops them from the protected ones.
-    for key in ("enableTraining", "enableInference"):
+    for key in _WORKLOAD_FLAGS:
         value = settings.get(key, protected.pop(key, None))
         if value is None:
             value = canonical_value(key, current.get(key, False))
@@ -706,10 +872,13 @@ def _apply_small_cluster(settings: dict[str, str], protected: Mapping[str, str],
     if not _small_cluster(cluster):
         return
     # As the CLI: each only if the user has not set it (and, on update, the extension does not have it).
-    _default(settings, protected, current, "clusterPurpose", "DevTest")
-    _default(settings, protected, current, "inferenceRouterHA", "false")
-    notes.append("the cluster has %d node(s): clusterPurpose defaults to DevTest and inferenceRouterHA to "
-                 "false" % cluster.node_count)
+    # The note names only what was injected: a user's inferenceRouterHA: true draws the E40002 warning instead.
+    purpose = _default(settings, protected, current, "clusterPurpose", "DevTest")
+    single = _default(settings, protected, current, "inferenceRouterHA", "false")
+    if purpose or single:
+        injected = ("clusterPurpose defaults to DevTest and inferenceRouterHA to false" if purpose and single
+                    else "clusterPurpose defaults to DevTest" if purpose else "inferenceRouterHA defaults to false")
+        notes.append("the cluster has %d node(s): %s" % (cluster.node_count, injected))
 
 
 def _apply_openshift(settings: dict[str, str], protected: Mapping[str, str], cluster: ClusterFacts) -> None:
@@ -751,8 +920,9 @@ def _copy_aliases(settings: dict[str, str], protected: dict[str, str], current: 
 def needs_relay(desired: Desired, cluster: ClusterFacts | None = None) -> bool:
     """The CLI's test: relayserver.enabled is not false and no relay connection string is supplied.
 
-    ``compute`` sets relayserver.enabled from the cluster type (true on Arc), so ``cluster`` is not needed;
-    an AKS user who sets relayserver.enabled: true gets a relay, as with the CLI.
+    Only ``desired`` is read. ``cluster`` is accepted for callers' symmetry with ``compute`` and ignored:
+    ``compute`` already set relayserver.enabled from the cluster type (true on Arc) unless the user set it,
+    so an AKS user who sets relayserver.enabled: true gets a relay, as with the CLI.
     """
     if str(desired.settings.get("relayserver.enabled")).lower() == "false":
         return False

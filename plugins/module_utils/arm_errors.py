@@ -75,13 +75,17 @@ def describe_exception(exc: BaseException, action: str) -> tuple[str, dict[str, 
     """
     status = getattr(exc, "status_code", None)
     detail = _error_detail(getattr(exc, "error", None))
-    kind = type(exc).__name__
-    if kind == "ClientAuthenticationError" or status == 401:
+    # Class names along the hierarchy, so subclasses (CredentialUnavailableError, ...) get their hint too,
+    # without importing azure-core here.
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    # A long-running operation that ended Failed raises with the (successful) status of its last poll.
+    operation_failed = status is not None and status < 400
+    if kinds & {"ClientAuthenticationError", "CredentialUnavailableError"} or status == 401:
         hint = (
             "Check auth_source and the credentials it reads (subscription_id, client_id, secret, tenant, "
             "profile), and that cloud_environment names the cloud they belong to."
         )
-    elif kind in ("ServiceRequestError", "ServiceRequestTimeoutError", "ServiceResponseError"):
+    elif kinds & {"ServiceRequestError", "ServiceResponseError"}:
         hint = (
             "Azure could not be reached. Check cloud_environment, the network or proxy, and the CA "
             "bundle (REQUESTS_CA_BUNDLE) for a private cloud."
@@ -92,14 +96,14 @@ def describe_exception(exc: BaseException, action: str) -> tuple[str, dict[str, 
         hint = "The identity lacks a role on the cluster; the extension needs Contributor or Kubernetes Extension Contributor."
     else:
         hint = ""
-    parts = [f"Azure refused to {action}"]
+    parts = [f"The operation to {action} failed" if operation_failed else f"Azure refused to {action}"]
     if detail.get("code"):
         parts.append(f"{detail['code']}: {detail.get('message', '')}".rstrip(": "))
     else:
         parts.append(str(getattr(exc, "message", None) or exc).splitlines()[0])
     if detail.get("target"):
         parts.append(f"(target: {detail['target']})")
-    if status:
+    if status and not operation_failed:
         parts.append(f"[HTTP {status}]")
     message = " ".join([parts[0] + ":"] + parts[1:])
     hints = health_check_hints(detail.get("code"), detail.get("message"))

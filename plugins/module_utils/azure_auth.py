@@ -115,6 +115,10 @@ def resolve_cloud(value: str | None, verify: bool) -> Cloud:
         response = requests.get(url, verify=verify, timeout=30)
         response.raise_for_status()
         document = response.json()
+    except requests.exceptions.SSLError as exc:
+        raise AzureAuthError(
+            f"cloud_environment: the TLS certificate of {url} is not trusted ({exc}). Point REQUESTS_CA_BUNDLE at "
+            "the CA that signed it, or set cert_validation_mode: ignore for a test cloud.") from exc
     except (requests.RequestException, ValueError) as exc:
         raise AzureAuthError(f"cloud_environment: could not read the cloud metadata at {url}: {exc}") from exc
     return cloud_from_metadata(url, document)

@@ -36,6 +36,14 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"ansible-azureml.kubernetes/{COLLECTION_VERSION}"
 # Used between polls only when Azure sends no Retry-After; the KubernetesConfiguration RP often sends none.
 DEFAULT_POLLING_INTERVAL = 10
+# Between reads while waiting for a state that no long-running operation reports (e.g. another run's work).
+STATE_POLL_SECONDS = 2
+MAX_WAIT_TIMEOUT = 7 * 24 * 3600
+# azure-core counts status, connection and read errors separately, each within retry_total. Backoff doubles
+# from retry_backoff_factor (the first retry is immediate) and is jittered; Retry-After, when sent, wins.
+RETRY_SETTINGS: dict[str, Any] = dict(retry_total=8, retry_status=4, retry_connect=4, retry_read=4,
+                                      retry_backoff_factor=0.8, retry_backoff_max=30)
+DEFAULT_WAIT_TIMEOUT = 1800  # for modules without the wait options
 
 
 def azure_argument_spec() -> dict[str, Any]:
@@ -82,6 +90,10 @@ class AzureModule:
         if SDK_IMPORT_ERROR is not None or azure_auth.IMPORT_ERROR is not None:
             self.module.fail_json(msg=missing_required_lib("azure-identity and azure-mgmt-core"),
                                   exception=str(SDK_IMPORT_ERROR or azure_auth.IMPORT_ERROR))
+        timeout = self.params.get("wait_timeout")
+        if timeout is not None and not 1 <= timeout <= MAX_WAIT_TIMEOUT:
+            self.fail(f"wait_timeout must be between 1 and {MAX_WAIT_TIMEOUT} seconds (got {timeout}); to return "
+                      "without waiting, set wait: false.")
 
     # --- inputs
     @property
@@ -144,10 +156,12 @@ class AzureModule:
     # --- clients
     def client(self, client_class: type, *, with_subscription: bool = True, **kwargs: Any) -> Any:
         """An SDK management client for this cloud, with our retry policy and TLS settings."""
+        retry_policy = JitteredRetryPolicy(**RETRY_SETTINGS)
         options: dict[str, Any] = dict(
             base_url=self.cloud.resource_manager,
             credential_scopes=[self.cloud.scope],
-            retry_policy=JitteredRetryPolicy(retry_total=6, retry_backoff_factor=1.0, retry_backoff_max=60),
+            retry_policy=retry_policy,
+            policies=self._policies(retry_policy),
             polling_interval=DEFAULT_POLLING_INTERVAL,
             user_agent=USER_AGENT,
         )
@@ -158,6 +172,24 @@ class AzureModule:
             return client_class(self.credential, self.subscription_id, **options)
         return client_class(self.credential, **options)
 
+    def _policies(self, retry_policy: Any) -> list[Any]:
+        """The SDKs' standard ARM pipeline, less ARMAutoResourceProviderRegistrationPolicy.
+
+        That policy registers a resource provider by itself when a request meets
+        MissingSubscriptionRegistration: a write nobody asked for, even in check mode. The modules check
+        registrations explicitly instead (`register_provider`).
+        """
+        from azure.core.pipeline import policies as core
+        from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+
+        return [
+            core.RequestIdPolicy(), core.HeadersPolicy(), core.UserAgentPolicy(user_agent=USER_AGENT),
+            core.ProxyPolicy(), core.ContentDecodePolicy(), core.RedirectPolicy(), retry_policy,
+            ARMChallengeAuthenticationPolicy(self.credential, self.cloud.scope), core.CustomHookPolicy(),
+            core.NetworkTraceLoggingPolicy(), core.DistributedTracingPolicy(), core.SensitiveHeaderCleanupPolicy(),
+            ARMHttpLoggingPolicy(),
+        ]
+
     # --- calls and waits
     def call(self, operation: Callable[[], Any], action: str) -> Any:
         """Run one SDK call; an Azure error fails the task with a readable message."""
@@ -166,18 +198,22 @@ class AzureModule:
         except AzureError as exc:
             self.fail_azure(exc, action)
 
-    def wait_for(self, poller: Any, action: str) -> Any:
-        """Wait for a long-running operation within wait_timeout (unless wait=false).
+    def wait_for(self, poller: Any, action: str, *, always: bool = False,
+                 on_failure: Callable[[BaseException], None] | None = None) -> Any:
+        """Wait for a long-running operation within wait_timeout (unless wait=false and not `always`).
 
-        A timeout fails with what Azure last reported; the operation goes on in Azure.
+        A timeout fails with what Azure last reported; the operation goes on in Azure. `on_failure` may
+        fail the task with more detail than the operation's error (it returns to use the default message).
         """
-        if not self.params.get("wait", True):
+        if not (always or self.params.get("wait", True)):
             return None
-        timeout = self.params.get("wait_timeout")
+        timeout = self.params.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT
         started = time.monotonic()
         try:
             result = poller.result(timeout=timeout)
         except AzureError as exc:
+            if on_failure is not None:
+                on_failure(exc)
             self.fail_azure(exc, action)
         if not poller.done():
             self.fail(
@@ -186,6 +222,18 @@ class AzureModule:
                 "pick it up, or raise wait_timeout."
             )
         return result
+
+    def wait_until(self, read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
+        """Read until `done(value)` within wait_timeout; for states no long-running operation reports."""
+        deadline = time.monotonic() + (self.params.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        while True:
+            value = read()
+            if done(value):
+                return value
+            if time.monotonic() >= deadline:
+                self.fail(f"Timed out (wait_timeout={self.params.get('wait_timeout')}) waiting for {what}. Run the "
+                          "task again later, or raise wait_timeout.")
+            time.sleep(STATE_POLL_SECONDS)
 
     # --- outcomes
     def fail_azure(self, exc: BaseException, action: str, **extra: Any) -> NoReturn:

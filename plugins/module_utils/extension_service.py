@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule
 from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_PROVIDERS, to_rest
@@ -19,7 +18,12 @@ except ImportError:  # AzureModule reports the missing SDK
     ResourceNotFoundError = LookupError
 
 PROVIDER_NAMESPACE = "Microsoft.KubernetesConfiguration"
-REGISTRATION_POLL_SECONDS = 2
+# Provisioning states of an operation still running in Azure (another run's, or one left by wait: false).
+IN_PROGRESS = frozenset({"creating", "updating", "deleting", "accepted", "provisioning"})
+
+
+def provisioning_state(resource: dict[str, Any] | None) -> str:
+    return (((resource or {}).get("properties") or {}).get("provisioningState") or "").lower()
 
 
 class ExtensionService:
@@ -50,16 +54,8 @@ class ExtensionService:
     # --- the cluster
     def cluster(self) -> dict[str, Any]:
         """The cluster resource as ARM JSON; a missing cluster fails with what to check."""
-        if self.cluster_type == "managedClusters":
-            from azure.mgmt.containerservice import ContainerServiceClient
-
-            get = self.azure.client(ContainerServiceClient).managed_clusters.get
-        else:
-            from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
-
-            get = self.azure.client(ConnectedKubernetesClient).connected_cluster.get
         try:
-            return to_rest(get(self.resource_group, self.cluster_name))
+            return to_rest(self.cluster_get())
         except ResourceNotFoundError:
             other = "connectedClusters" if self.cluster_type == "managedClusters" else "managedClusters"
             self.azure.fail(
@@ -70,26 +66,40 @@ class ExtensionService:
         except Exception as exc:  # an AzureError: one readable failure
             self.azure.fail_azure(exc, f"read cluster {self.where}")
 
-    # --- the resource provider
-    def provider_registered(self) -> bool:
+    def cluster_exists(self) -> bool:
+        try:
+            self.cluster_get()
+        except ResourceNotFoundError:
+            return False
+        except Exception as exc:
+            self.azure.fail_azure(exc, f"read cluster {self.where}")
+        return True
+
+    def cluster_get(self) -> Any:
+        if self.cluster_type == "managedClusters":
+            from azure.mgmt.containerservice import ContainerServiceClient
+
+            return self.azure.client(ContainerServiceClient).managed_clusters.get(self.resource_group, self.cluster_name)
+        from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
+
+        return self.azure.client(ConnectedKubernetesClient).connected_cluster.get(self.resource_group, self.cluster_name)
+
+    # --- resource providers
+    @cached_property
+    def _providers(self) -> Any:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
-        providers = self.azure.client(ResourceManagementClient).providers
-        provider = self.azure.call(lambda: providers.get(PROVIDER_NAMESPACE), f"read provider {PROVIDER_NAMESPACE}")
+        return self.azure.client(ResourceManagementClient).providers
+
+    def provider_registered(self, namespace: str = PROVIDER_NAMESPACE) -> bool:
+        provider = self.azure.call(lambda: self._providers.get(namespace), f"read provider {namespace}")
         return (provider.registration_state or "").lower() == "registered"
 
-    def register_provider(self) -> None:
-        """Register Microsoft.KubernetesConfiguration and wait for it within wait_timeout."""
-        from azure.mgmt.resource.resources import ResourceManagementClient
-
-        providers = self.azure.client(ResourceManagementClient).providers
-        self.azure.call(lambda: providers.register(PROVIDER_NAMESPACE), f"register provider {PROVIDER_NAMESPACE}")
-        deadline = time.monotonic() + (self.azure.params.get("wait_timeout") or 600)
-        while not self.provider_registered():
-            if time.monotonic() > deadline:
-                self.azure.fail(f"Provider {PROVIDER_NAMESPACE} is still registering after wait_timeout; run again "
-                                "later or raise wait_timeout.")
-            time.sleep(REGISTRATION_POLL_SECONDS)
+    def register_provider(self, namespace: str = PROVIDER_NAMESPACE) -> None:
+        """Register a resource provider and wait for it within wait_timeout."""
+        self.azure.call(lambda: self._providers.register(namespace), f"register provider {namespace}")
+        self.azure.wait_until(lambda: self.provider_registered(namespace), bool,
+                              f"resource provider {namespace} to be registered")
 
     # --- extensions
     def get(self, name: str) -> dict[str, Any] | None:
@@ -101,18 +111,31 @@ class ExtensionService:
             self.azure.fail_azure(exc, f"read extension {name} on {self.where}")
 
     def list(self) -> list[dict[str, Any]]:
-        return self.azure.call(lambda: [to_rest(e) for e in self._extensions.list(*self._path())],
-                               f"list the extensions on {self.where}")
+        try:
+            return [to_rest(e) for e in self._extensions.list(*self._path())]
+        except ResourceNotFoundError:
+            self.cluster()  # fails with the clear message when the cluster is missing
+            return []
+        except Exception as exc:
+            self.azure.fail_azure(exc, f"list the extensions on {self.where}")
 
-    def create(self, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        poller = self.azure.call(lambda: self._extensions.begin_create(*self._path(name), _json(body)),
-                                 f"create extension {name} on {self.where}")
-        return to_rest(self.azure.wait_for(poller, f"create extension {name} on {self.where}")) or None
+    def settle(self, name: str, current: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Wait (when wait is true) for an operation already running on the extension to end."""
+        if provisioning_state(current) not in IN_PROGRESS or not self.azure.params.get("wait", True):
+            return current
+        return self.azure.wait_until(
+            lambda: self.get(name), lambda ext: provisioning_state(ext) not in IN_PROGRESS,
+            f"the operation already running on extension {name} ({provisioning_state(current)}) to end")
 
-    def update(self, name: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        poller = self.azure.call(lambda: self._extensions.begin_update(*self._path(name), _json(body)),
-                                 f"update extension {name} on {self.where}")
-        return to_rest(self.azure.wait_for(poller, f"update extension {name} on {self.where}")) or None
+    def create(self, name: str, body: dict[str, Any], on_failure: Callable[[BaseException], None]) -> dict[str, Any] | None:
+        action = f"create extension {name} on {self.where}"
+        poller = self.azure.call(lambda: self._extensions.begin_create(*self._path(name), _json(body)), action)
+        return to_rest(self.azure.wait_for(poller, action, on_failure=on_failure)) or None
+
+    def update(self, name: str, body: dict[str, Any], on_failure: Callable[[BaseException], None]) -> dict[str, Any] | None:
+        action = f"update extension {name} on {self.where}"
+        poller = self.azure.call(lambda: self._extensions.begin_update(*self._path(name), _json(body)), action)
+        return to_rest(self.azure.wait_for(poller, action, on_failure=on_failure)) or None
 
     def delete(self, name: str, force: bool) -> None:
         poller = self.azure.call(

@@ -146,6 +146,8 @@ def patch_body(desired: DesiredExtension, current: dict[str, Any], changed: list
     version = desired.version if desired.version is not None else props.get("version")
     if version and not properties["autoUpgradeMinorVersion"]:
         properties["version"] = version
+    elif properties["autoUpgradeMinorVersion"] and props.get("version"):
+        properties["version"] = None  # unpinning: Azure refuses a version together with auto-upgrade
     if settings:
         properties["configurationSettings"] = settings
     if send_protected:

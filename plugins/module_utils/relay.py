@@ -3,19 +3,24 @@
 """The Azure Relay resources an Arc install needs: created or reused as az k8s-extension does.
 
 The names come from `aml_settings.relay_resource_names`, so a cluster first installed with the CLI
-reuses the CLI's Relay namespace instead of getting a second one.
+reuses the CLI's Relay namespace instead of getting a second one. The Relay resources are prerequisites
+of the extension, so they are always waited for, even with `wait: false`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from functools import cached_property
+from typing import Any
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule
 
 try:
     from azure.core.exceptions import ResourceNotFoundError
 except ImportError:  # AzureModule reports the missing SDK before this is used
     ResourceNotFoundError = LookupError
 
+PROVIDER_NAMESPACE = "Microsoft.Relay"
 # The tag az k8s-extension puts on what it creates; we use the same so either tool recognises them.
 CREATED_BY_TAG = {"created_by": "Azure Arc-enabled ML"}
 RULE_RIGHTS = ["Manage", "Send", "Listen"]
@@ -33,60 +38,93 @@ class RelayNames:
                 f"/namespaces/{self.namespace}/hybridConnections/{self.hybrid_connection}")
 
 
-def _get_or_none(get: Callable[[], Any]) -> Any:
+def _get_or_none(get: Any) -> Any:
     try:
         return get()
     except ResourceNotFoundError:
         return None
 
 
-def ensure_relay(client: Any, names: RelayNames, location: str, wait: Callable[[Any, str], Any]) -> list[str]:
-    """Create what is missing of namespace, hybrid connection and rule; return what was created."""
-    created = []
-    ops_ns, ops_hc = client.namespaces, client.hybrid_connections
-    if _get_or_none(lambda: ops_ns.get(names.resource_group, names.namespace)) is None:
-        poller = ops_ns.begin_create_or_update(
-            names.resource_group, names.namespace,
-            {"location": location, "sku": {"name": "Standard", "tier": "Standard"}, "tags": dict(CREATED_BY_TAG)})
-        wait(poller, f"create the Azure Relay namespace {names.namespace}")
-        created.append(f"namespace {names.namespace}")
-    if _get_or_none(lambda: ops_hc.get(names.resource_group, names.namespace, names.hybrid_connection)) is None:
-        ops_hc.create_or_update(names.resource_group, names.namespace, names.hybrid_connection,
-                                {"properties": {"requiresClientAuthorization": True}})
-        created.append(f"hybrid connection {names.hybrid_connection}")
-    rule = _get_or_none(lambda: ops_hc.get_authorization_rule(
-        names.resource_group, names.namespace, names.hybrid_connection, names.rule))
-    if rule is None:
-        ops_hc.create_or_update_authorization_rule(
-            names.resource_group, names.namespace, names.hybrid_connection, names.rule,
-            {"properties": {"rights": list(RULE_RIGHTS)}})
-        created.append(f"authorization rule {names.rule}")
-    return created
+def _state(resource: Any) -> str:
+    return (((resource or {}).get("properties") or {}).get("provisioningState") or "succeeded").lower()
 
 
-def connection_string(client: Any, names: RelayNames) -> str:
-    """The rule's primary connection string (a secret: the caller masks it)."""
-    keys = client.hybrid_connections.list_keys(names.resource_group, names.namespace, names.hybrid_connection,
-                                               names.rule)
-    return keys["primaryConnectionString"]
+class RelayService:
+    """Reads, creates and removes one cluster's Relay namespace, hybrid connection and rule."""
 
+    def __init__(self, azure: AzureModule, names: RelayNames) -> None:
+        self.azure = azure
+        self.names = names
 
-def remove_relay(client: Any, names: RelayNames, wait: Callable[[Any, str], Any]) -> list[str]:
-    """Delete the cluster's hybrid connection, and the namespace when nothing else lives in it."""
-    removed = []
-    ops_ns, ops_hc = client.namespaces, client.hybrid_connections
-    if _get_or_none(lambda: ops_hc.get(names.resource_group, names.namespace, names.hybrid_connection)) is not None:
-        ops_hc.delete(names.resource_group, names.namespace, names.hybrid_connection)
-        removed.append(f"hybrid connection {names.hybrid_connection}")
-    if _get_or_none(lambda: ops_ns.get(names.resource_group, names.namespace)) is not None:
-        others = list(ops_hc.list_by_namespace(names.resource_group, names.namespace))
-        if not others:
-            wait(ops_ns.begin_delete(names.resource_group, names.namespace),
-                 f"delete the Azure Relay namespace {names.namespace}")
-            removed.append(f"namespace {names.namespace}")
-    return removed
+    @cached_property
+    def _client(self) -> Any:
+        from azure.mgmt.relay import RelayAPIMgmtClient
 
+        return self.azure.client(RelayAPIMgmtClient)
 
-def hybrid_connection_exists(client: Any, names: RelayNames) -> bool:
-    return _get_or_none(lambda: client.hybrid_connections.get(
-        names.resource_group, names.namespace, names.hybrid_connection)) is not None
+    def _namespace(self) -> Any:
+        return _get_or_none(lambda: self._client.namespaces.get(self.names.resource_group, self.names.namespace))
+
+    def _hybrid_connection(self) -> Any:
+        n = self.names
+        return _get_or_none(lambda: self._client.hybrid_connections.get(n.resource_group, n.namespace, n.hybrid_connection))
+
+    def hybrid_connection_exists(self) -> bool:
+        return self.azure.call(lambda: self._hybrid_connection() is not None,
+                               f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
+
+    def ensure(self, location: str) -> list[str]:
+        """Create what is missing of namespace, hybrid connection and rule; return what was created."""
+        return self.azure.call(lambda: self._ensure(location),
+                               f"create the Azure Relay resources in {self.names.resource_group}")
+
+    def _ensure(self, location: str) -> list[str]:
+        n, created = self.names, []
+        namespace = self._namespace()
+        if namespace is None:
+            poller = self._client.namespaces.begin_create_or_update(
+                n.resource_group, n.namespace,
+                {"location": location, "sku": {"name": "Standard", "tier": "Standard"}, "tags": dict(CREATED_BY_TAG)})
+            self.azure.wait_for(poller, f"create the Azure Relay namespace {n.namespace}", always=True)
+            created.append(f"namespace {n.namespace}")
+        elif _state(namespace) != "succeeded":
+            # Another run (or the CLI) is still creating it: a hybrid connection cannot be added before.
+            self.azure.wait_until(self._namespace, lambda ns: _state(ns) in ("succeeded", "failed"),
+                                  f"the Azure Relay namespace {n.namespace} to be created")
+        if self._hybrid_connection() is None:
+            self._client.hybrid_connections.create_or_update(
+                n.resource_group, n.namespace, n.hybrid_connection, {"properties": {"requiresClientAuthorization": True}})
+            created.append(f"hybrid connection {n.hybrid_connection}")
+        rule = _get_or_none(lambda: self._client.hybrid_connections.get_authorization_rule(
+            n.resource_group, n.namespace, n.hybrid_connection, n.rule))
+        if rule is None:
+            self._client.hybrid_connections.create_or_update_authorization_rule(
+                n.resource_group, n.namespace, n.hybrid_connection, n.rule, {"properties": {"rights": list(RULE_RIGHTS)}})
+            created.append(f"authorization rule {n.rule}")
+        return created
+
+    def connection_string(self) -> str:
+        """The rule's primary connection string; masked in every output."""
+        n = self.names
+        keys = self.azure.call(
+            lambda: self._client.hybrid_connections.list_keys(n.resource_group, n.namespace, n.hybrid_connection, n.rule),
+            f"read the keys of Azure Relay hybrid connection {n.hybrid_connection}")
+        secret = keys["primaryConnectionString"]
+        self.azure.hide(secret, keys.get("primaryKey"), keys.get("secondaryKey"), keys.get("secondaryConnectionString"))
+        return secret
+
+    def remove(self) -> list[str]:
+        """Delete the cluster's hybrid connection, and the namespace when nothing else lives in it."""
+        return self.azure.call(self._remove, f"delete the Azure Relay resources of {self.names.hybrid_connection}")
+
+    def _remove(self) -> list[str]:
+        n, removed = self.names, []
+        if self._hybrid_connection() is not None:
+            self._client.hybrid_connections.delete(n.resource_group, n.namespace, n.hybrid_connection)
+            removed.append(f"hybrid connection {n.hybrid_connection}")
+        if self._namespace() is not None and not list(self._client.hybrid_connections.list_by_namespace(
+                n.resource_group, n.namespace)):
+            self.azure.wait_for(self._client.namespaces.begin_delete(n.resource_group, n.namespace),
+                                f"delete the Azure Relay namespace {n.namespace}", always=True)
+            removed.append(f"namespace {n.namespace}")
+        return removed

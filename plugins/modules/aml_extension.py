@@ -68,7 +68,7 @@ options:
         inference), C(allowInsecureConnections), C(sslCname), C(sslSecret), C(inferenceRouterHA),
         C(internalLoadBalancerProvider) (V(azure), AKS only)."
       - "Components: C(installNvidiaDevicePlugin), C(installPromOp), C(installVolcano), C(installDcgmExporter),
-        C(nodeSelector.<label>)."
+        C(nodeSelector.<label>) (or a mapping under C(nodeSelector))."
       - "Also read: C(clusterPurpose), C(isAKSMigration), C(logAnalyticsWS), C(domain), C(location),
         C(jobSchedulerLocation), C(cluster_name), C(cluster_name_friendly), C(servicebus.enabled),
         C(relayserver.enabled), C(nginxIngress.enabled), C(openshift), and the documented advanced keys
@@ -90,6 +90,12 @@ options:
         creating one.
     type: dict
     default: {}
+  allow_unknown_settings:
+    description:
+      - Send configuration keys this module does not know (with a warning) instead of refusing them, for settings of a
+        newer extension version.
+    type: bool
+    default: false
   update_protected:
     description:
       - When protected settings are sent to an existing extension. Azure never returns them, so they cannot be read back
@@ -97,7 +103,8 @@ options:
       - V(when_changed) stores a salted PBKDF2-SHA256 fingerprint of the protected settings in the setting
         C(ansibleProtectedSettingsFingerprint) whenever it sends them, and sends them again only when they no longer match
         it, for example after a certificate rotation. An extension without the fingerprint (installed by another tool)
-        gets them once.
+        gets them once. The fingerprint is kept only when the protected settings include secret material (a certificate
+        and key, a connection string); other protected values are sent on create, as with V(on_create).
       - V(on_create) sends them only when the extension is created, or when a failed extension is applied again.
       - V(always) sends the complete set on every run, so the task always reports a change.
       - Whatever is sent is the complete set (with the Azure Relay connection string on Arc-enabled clusters), because
@@ -132,14 +139,16 @@ options:
     default: false
   delete_relay:
     description:
-      - With O(state=absent) on an Arc-enabled cluster, also delete the Azure Relay hybrid connection of the cluster,
-        and its namespace when no other hybrid connection is left in it. The CLI leaves them behind.
+      - With O(state=absent), also delete the Azure Relay hybrid connection of the cluster (created for Arc-enabled
+        clusters, or with C(relayserver.enabled=true)), and its namespace when no other hybrid connection is left in it.
+        The CLI leaves them behind.
     type: bool
     default: false
   register_provider:
     description:
-      - Register the C(Microsoft.KubernetesConfiguration) resource provider when the subscription has not registered
-        it yet (as the Azure SDK would do silently). With V(false) an unregistered provider fails the task.
+      - Register the C(Microsoft.KubernetesConfiguration) resource provider (and C(Microsoft.Relay) for an Arc-enabled
+        cluster) when the subscription has not registered it yet, and wait for it. With V(false) an unregistered provider
+        fails the task. The Azure SDK's silent automatic registration is turned off either way.
     type: bool
     default: true
 notes:
@@ -334,7 +343,12 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_sett
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import health_check_hints
 from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule, wait_argument_spec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_TYPES, cluster_summary
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import ExtensionService
+from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import (
+    IN_PROGRESS,
+    PROVIDER_NAMESPACE,
+    ExtensionService,
+    provisioning_state,
+)
 from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import (
     DesiredExtension,
     Plan,
@@ -353,6 +367,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     state=dict(type="str", default="present", choices=["present", "absent"]),
     config=dict(type="dict", default={}),
     config_protected=dict(type="dict", default={}, no_log=True),
+    allow_unknown_settings=dict(type="bool", default=False),
     update_protected=dict(type="str", default="when_changed", choices=list(protected_fingerprint.POLICIES)),
     release_train=dict(type="str"),
     version=dict(type="str"),
@@ -363,6 +378,9 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     register_provider=dict(type="bool", default=True),
     **wait_argument_spec(default_timeout=1800),
 )
+# Protected values shorter than this come from the user's config_protected, which Ansible masks already;
+# masking short computed strings too would blank every equal word in the output.
+MIN_HIDDEN_LENGTH = 16
 
 
 class AmlExtension:
@@ -375,6 +393,7 @@ class AmlExtension:
         self.service = ExtensionService(self.azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
         self.actions: list[str] = []
         self.diff: dict[str, Any] = {"before": {}, "after": {}}
+        self.registered: dict[str, bool] = {}
         self.check_static_options()
 
     def check_static_options(self) -> None:
@@ -390,12 +409,12 @@ class AmlExtension:
     # --- state=present
     def present(self) -> None:
         p = self.azure.params
-        cluster = self.service.cluster()
-        facts = cluster_summary(p["cluster_type"], cluster)
-        # Without the provider no extension can exist, and reading one would make the SDK register the
-        # provider behind our back (a write, even in check mode).
-        self.provider_registered = self.service.provider_registered()
-        current = self.service.get(self.name) if self.provider_registered else None
+        facts = cluster_summary(p["cluster_type"], self.service.cluster())
+        # Without the provider no extension can exist; reading one would only meet MissingSubscriptionRegistration.
+        current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
+        current = self.service.settle(self.name, current)
+        if provisioning_state(current) == "deleting":
+            current = None  # wait: false, and being deleted: it is as good as gone
         desired, needs_relay = self.desired_extension(facts, current)
         conflicts = immutable_conflicts(desired, current) if current else []
         if conflicts:
@@ -403,9 +422,16 @@ class AmlExtension:
                 f"Extension {self.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it (state: absent) "
                 "and create it again, or choose another name.")
         outcome = self.plan(desired, current)
-        if outcome.action == "none":
+        relay_missing = needs_relay and current is not None and not self.relay_present()
+        if outcome.action == "none" and not relay_missing:
             self.finish(False, current, facts, [])
-        if outcome.action == "create" or outcome.sends_protected:
+        if provisioning_state(current) in IN_PROGRESS:
+            self.azure.fail(f"Extension {self.name} is {provisioning_state(current)} in Azure (an operation is "
+                            "running) and differs from the task: run again when the operation ends, or set wait: true "
+                            "to wait for it.", extension=extension_view(current))
+        if outcome.action == "create" or outcome.sends_protected or relay_missing:
+            if relay_missing:
+                self.actions.append("recreate the missing Azure Relay hybrid connection and resend the protected settings")
             desired = self.complete_protected(desired, facts, needs_relay)
             outcome = plan(desired, current, resend_protected=True, equal=aml_settings.settings_equal,
                            is_default=aml_settings.is_default)
@@ -413,21 +439,32 @@ class AmlExtension:
                      "after": diff_view(desired) if outcome.action == "create" else diff_view(
                          expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected
                          else [])}
-        self.ensure_provider()
+        self.ensure_provider(PROVIDER_NAMESPACE)
         verb = "create" if outcome.action == "create" else "update"
         self.actions.append(f"{verb} extension {self.name} ({'; '.join(outcome.reasons)})")
         if self.azure.check_mode:
             self.finish(True, current, facts, outcome.changed_settings)
         write = self.service.create if outcome.action == "create" else self.service.update
-        result = write(self.name, outcome.body)
+        result = write(self.name, outcome.body, on_failure=lambda exc: self.fail_if_failed(self.service.get(self.name)))
         if result is None:  # wait=false: report what Azure has now
             result = self.service.get(self.name)
         self.fail_if_failed(result)
         self.finish(True, result, facts, outcome.changed_settings)
 
+    def protected_policy(self, desired: DesiredExtension, current: dict[str, Any] | None) -> str:
+        """update_protected, except that a fingerprint is only kept of real secret material."""
+        policy = self.azure.params["update_protected"]
+        if policy == "when_changed" and desired.protected and not aml_settings.fingerprintable(desired.protected):
+            if current is not None:
+                self.azure.warn("update_protected=when_changed tracks changes of secret material only (certificates, "
+                                "keys, connection strings); the protected settings given here are sent when the "
+                                "extension is created. Use update_protected: always to send them again.")
+            return "on_create"
+        return policy
+
     def plan(self, desired: DesiredExtension, current: dict[str, Any] | None) -> Plan:
         current_settings = ((current or {}).get("properties") or {}).get("configurationSettings")
-        resend = protected_fingerprint.should_send(self.azure.params["update_protected"], desired.protected,
+        resend = protected_fingerprint.should_send(self.protected_policy(desired, current), desired.protected,
                                                    current_settings)
         return plan(desired, current, resend_protected=resend, equal=aml_settings.settings_equal,
                     is_default=aml_settings.is_default)
@@ -438,21 +475,23 @@ class AmlExtension:
         cluster = aml_settings.ClusterFacts(
             cluster_type=p["cluster_type"], resource_id=facts["id"], name=facts["name"] or p["cluster_name"],
             location=facts["location"], node_count=facts["node_count"], distribution=facts["distribution"])
-        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings") or {}
+        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings") or None
+        operation = "update" if current else "create"
         try:
-            normalised = aml_settings.normalise(p["config"], p["config_protected"])
+            normalised = aml_settings.normalise(p["config"], p["config_protected"],
+                                                allow_unknown=p["allow_unknown_settings"])
             warnings = list(normalised.warnings)
-            warnings += aml_settings.validate(normalised, cluster, operation="update" if current else "create",
-                                              current_settings=current_settings or None)
-            computed = aml_settings.compute(normalised, cluster, operation="update" if current else "create",
-                                            current_settings=current_settings or None)
+            warnings += [f"{key} is not a secret: give it in config. In config_protected its value is masked wherever "
+                         "it appears in the task output." for key in aml_settings.non_secret_protected_keys(normalised)]
+            warnings += aml_settings.validate(normalised, cluster, operation=operation, current_settings=current_settings)
+            computed = aml_settings.compute(normalised, cluster, operation=operation, current_settings=current_settings)
         except aml_settings.AmlSettingsError as exc:
             self.azure.fail("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems)
         except tls.MissingCryptographyError as exc:
             self.azure.fail(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
                             exception=str(exc.import_error))
         warnings += computed.warnings
-        self.azure.hide(*computed.protected.values())
+        self.azure.hide(*(v for v in computed.protected.values() if len(v) >= MIN_HIDDEN_LENGTH))
         for warning in warnings:
             self.azure.warn(warning)
         return DesiredExtension(
@@ -463,7 +502,7 @@ class AmlExtension:
 
     def complete_protected(self, desired: DesiredExtension, facts: dict[str, Any], needs_relay: bool) -> DesiredExtension:
         """What goes with a protected send: the fingerprint of the user's part, and on Arc the Relay secret."""
-        if desired.protected:
+        if aml_settings.fingerprintable(desired.protected):
             # The fingerprint covers what the user gave, not the Relay secret that is read from Azure.
             stamp = protected_fingerprint.fingerprint(desired.protected)
             desired = replace(desired, settings={**desired.settings, protected_fingerprint.FINGERPRINT_KEY: stamp})
@@ -471,83 +510,87 @@ class AmlExtension:
             desired = self.with_relay_connection(desired, facts)
         return desired
 
-    def relay_names(self) -> relay.RelayNames:
+    # --- Azure Relay (Arc)
+    def relay(self) -> relay.RelayService:
         p = self.azure.params
         namespace, hybrid_connection, rule = aml_settings.relay_resource_names(
             p["cluster_name"], self.azure.subscription_id, p["resource_group"])
-        return relay.RelayNames(p["resource_group"], namespace, hybrid_connection, rule)
+        return relay.RelayService(self.azure, relay.RelayNames(p["resource_group"], namespace, hybrid_connection, rule))
+
+    def relay_present(self) -> bool:
+        return self.provider_registered(relay.PROVIDER_NAMESPACE) and self.relay().hybrid_connection_exists()
 
     def with_relay_connection(self, desired: DesiredExtension, facts: dict[str, Any]) -> DesiredExtension:
         """Create or reuse the Azure Relay resources an Arc install needs, and add their connection string."""
-        names = self.relay_names()
+        service = self.relay()
+        names = service.names
+        self.ensure_provider(relay.PROVIDER_NAMESPACE)
         if self.azure.check_mode:
             self.actions.append(f"ensure Azure Relay namespace {names.namespace}, hybrid connection "
                                 f"{names.hybrid_connection} and rule {names.rule}")
             secret = "(read from Azure Relay when applied)"
         else:
-            from azure.mgmt.relay import RelayAPIMgmtClient
-
-            client = self.azure.client(RelayAPIMgmtClient)
-            created = self.azure.call(
-                lambda: relay.ensure_relay(client, names, facts["location"], self.azure.wait_for),
-                f"create the Azure Relay resources in {names.resource_group}")
-            self.actions += [f"create Azure Relay {what}" for what in created]
-            secret = self.azure.call(lambda: relay.connection_string(client, names),
-                                     f"read the keys of Azure Relay hybrid connection {names.hybrid_connection}")
-            self.azure.hide(secret)
+            self.actions += [f"create Azure Relay {what}" for what in service.ensure(facts["location"])]
+            secret = service.connection_string()
         computed = aml_settings.with_relay(
             aml_settings.Desired(desired.settings, desired.protected, []), secret,
             names.hybrid_connection_id(self.azure.subscription_id), names.hybrid_connection)
         return replace(desired, settings=computed.settings, protected=computed.protected)
 
-    def ensure_provider(self) -> None:
-        if self.provider_registered:
+    # --- resource providers
+    def provider_registered(self, namespace: str) -> bool:
+        if namespace not in self.registered:
+            self.registered[namespace] = self.service.provider_registered(namespace)
+        return self.registered[namespace]
+
+    def ensure_provider(self, namespace: str) -> None:
+        if self.provider_registered(namespace):
             return
         if not self.azure.params["register_provider"]:
-            self.azure.fail("The subscription has not registered resource provider Microsoft.KubernetesConfiguration. "
-                            "Register it (az provider register --namespace Microsoft.KubernetesConfiguration) or set "
-                            "register_provider: true.")
-        self.actions.append("register resource provider Microsoft.KubernetesConfiguration")
+            self.azure.fail(f"The subscription has not registered resource provider {namespace}. Register it (az provider "
+                            f"register --namespace {namespace}) or set register_provider: true.")
+        self.actions.append(f"register resource provider {namespace}")
         if not self.azure.check_mode:
-            self.service.register_provider()
+            self.service.register_provider(namespace)
+            self.registered[namespace] = True
 
     def fail_if_failed(self, result: dict[str, Any] | None) -> None:
         view = extension_view(result)
         if (view.get("provisioning_state") or "").lower() != "failed":
             return
-        texts = [str(view.get("error_info"))] + [f"{s.get('code')} {s.get('message')}" for s in view["statuses"]]
+        error_info = view.get("error_info") or {}
+        texts = [f"{error_info.get('code')}: {error_info.get('message')}" if error_info else ""]
+        texts += [f"{s.get('code')}: {s.get('message')}" for s in view["statuses"]]
         hints = health_check_hints(*texts)
         self.azure.fail(f"Extension {self.name} failed to install on {self.service.where}: "
-                        f"{'; '.join(t for t in texts if t and t != 'None')}" + (" " + " ".join(hints) if hints else ""),
+                        f"{'; '.join(t for t in texts if t)}" + (" " + " ".join(hints) if hints else ""),
                         extension=view, hints=hints, actions=self.actions)
 
     # --- state=absent
     def absent(self) -> None:
         p = self.azure.params
-        current = self.service.get(self.name) if self.service.provider_registered() else None
-        if current is not None:
+        current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
+        if current is not None and provisioning_state(current) != "deleting":
+            current = self.service.settle(self.name, current)
+        if current is None and not self.service.cluster_exists():
+            self.azure.warn(f"Cluster {self.service.where} does not exist, so neither does the extension; check "
+                            "cluster_name, resource_group and cluster_type if that is a surprise.")
+        if current is not None and provisioning_state(current) != "deleting":
             self.diff = {"before": diff_view(current), "after": {}}
             self.actions.append(f"delete extension {self.name}" + (" (forced)" if p["force"] else ""))
             if not self.azure.check_mode:
                 self.service.delete(self.name, p["force"])
-        if p["delete_relay"] and p["cluster_type"] == "connectedClusters":
+        if p["delete_relay"] and self.provider_registered(relay.PROVIDER_NAMESPACE):
             self.remove_relay()
         self.finish(bool(self.actions), None, None, [])
 
     def remove_relay(self) -> None:
-        from azure.mgmt.relay import RelayAPIMgmtClient
-
-        names = self.relay_names()
-        client = self.azure.client(RelayAPIMgmtClient)
+        service = self.relay()
         if self.azure.check_mode:
-            exists = self.azure.call(lambda: relay.hybrid_connection_exists(client, names),
-                                     f"read Azure Relay hybrid connection {names.hybrid_connection}")
-            if exists:
-                self.actions.append(f"delete Azure Relay hybrid connection {names.hybrid_connection}")
+            if service.hybrid_connection_exists():
+                self.actions.append(f"delete Azure Relay hybrid connection {service.names.hybrid_connection}")
             return
-        removed = self.azure.call(lambda: relay.remove_relay(client, names, self.azure.wait_for),
-                                  f"delete the Azure Relay resources of {self.service.where}")
-        self.actions += [f"delete Azure Relay {what}" for what in removed]
+        self.actions += [f"delete Azure Relay {what}" for what in service.remove()]
 
     # --- report
     def finish(self, changed: bool, resource: dict[str, Any] | None, facts: dict[str, Any] | None,

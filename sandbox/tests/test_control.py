@@ -25,6 +25,8 @@ def test_health_and_files(sandbox):
     for f in ("pid", "ca.pem", "env", "inventory.yml", "state.json", "port"):
         assert (sandbox.state_dir / f).exists(), f
     inv = yaml.safe_load((sandbox.state_dir / "inventory.yml").read_text())
+    assert inv["all"]["children"]["aml_clusters"]["vars"] == {
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
     groups = inv["all"]["children"]["aml_clusters"]["children"]
     aks = groups["aks"]["hosts"]["aks-aml-demo"]
     assert aks == {"ansible_connection": "local", "aml_cluster_type": "managedClusters",
@@ -170,3 +172,12 @@ def test_state_survives_restart(tmp_path: Path):
         assert "arc-persist" in (d / "inventory.yml").read_text()
     finally:
         run_cli("stop", "--state-dir", str(d))
+
+
+def test_failure_rules_are_appended_not_replaced(sandbox):
+    for cluster in ("c-one", "c-two"):
+        status, body, _ = sandbox.ctl("POST", "/_sandbox/failure_rules", {"cluster_name": cluster, "code": "E1"})
+        assert status == 201
+    assert [r["cluster_name"] for r in sandbox.settings()["failure_rules"]] == ["c-one", "c-two"]
+    status, body, _ = sandbox.ctl("POST", "/_sandbox/failure_rules", {"cluster_name": "no-code"})
+    assert status == 400 and body["error"]["code"] == "InvalidSettings"

@@ -43,8 +43,8 @@ class Sandbox:
         self.session = requests.Session()
         self.ca_bundle = self.env["REQUESTS_CA_BUNDLE"]
 
-    def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        response = self.session.request(method, f"{self.url}/_sandbox/{path}", json=body, params=params, timeout=30,
+    def control(self, verb: str, path: str, body: Any = None, **params: Any) -> Any:
+        response = self.session.request(verb, f"{self.url}/_sandbox/{path}", json=body, params=params, timeout=30,
                                         verify=self.ca_bundle)  # per request: REQUESTS_CA_BUNDLE would win
         response.raise_for_status()
         return response.json() if response.content else None

@@ -70,3 +70,16 @@ def test_missing_pem_file_is_refused(sandbox, run_playbook, tmp_path):
     assert result.get("failed") is True
     assert "sslCertPemFile" in result["msg"]
     assert sandbox.requests_for(cluster["name"], writes_only=True) == []
+
+
+def test_unknown_keys_pass_only_when_allowed(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    config = {"enableTraining": True, "scoringFe.replicas": 5, "newFeature.enabled": True}
+    refused = run_playbook(play(task("install", **target(cluster), config=config))).task("install")
+    assert refused.get("failed") is True and "newFeature.enabled" in refused["msg"]
+    config = {"enableTraining": True, "newFeature.enabled": True}
+    run = run_playbook(play(task("install", **target(cluster), config=config, allow_unknown_settings=True)))
+    allowed = run.task("install")
+    assert allowed["changed"] is True, run.stdout
+    assert allowed["extension"]["settings"]["newFeature.enabled"] == "True"
+    assert any("newFeature.enabled" in w for w in allowed["warnings"])

@@ -69,3 +69,11 @@ def test_forced_delete_sends_force_delete(sandbox, run_playbook):
     assert run.task("force remove")["changed"] is True
     delete = [w for w in sandbox.requests_for(cluster["name"], writes_only=True) if w["method"] == "DELETE"][0]
     assert {k.lower(): v for k, v in delete["query"].items()}.get("forcedelete") in ("true", "True")
+
+
+def test_removing_from_a_missing_cluster_warns(sandbox, run_playbook):
+    args = dict(cluster_type="managedClusters", cluster_name="it-no-such-cluster", resource_group="rg-it",
+                name="azureml")
+    result = run_playbook(play(task("remove", **args, state="absent"))).task("remove")
+    assert result["changed"] is False
+    assert any("it-no-such-cluster" in w and "does not exist" in w for w in result["warnings"])

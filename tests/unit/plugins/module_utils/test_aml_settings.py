@@ -262,11 +262,46 @@ def test_all_problems_are_reported_at_once():
 def test_service_bus_and_log_analytics_creation_refused():
     problems = problems_of({"enableTraining": True, "servicebus.enabled": "true", "logAnalyticsWS": True})
     assert [p.split(":")[0] for p in problems] == ["servicebus.enabled", "logAnalyticsWS"]
-    desired, _warnings = run({"enableTraining": True, "logAnalyticsWS": True, "azure_log_analytics.enabled": True,
+    desired, _warnings = run({"enableTraining": True, "azure_log_analytics.enabled": True,
                               "azure_log_analytics.customer_id": "c1"},
                              {"azure_log_analytics.connection_string": "shared-key"})
     assert desired.settings["azure_log_analytics.enabled"] == "True"
     assert desired.protected == {"azure_log_analytics.connection_string": "shared-key"}
+
+
+LOG_ANALYTICS = {"enableTraining": True, "azure_log_analytics.enabled": True, "azure_log_analytics.customer_id": "c1"}
+
+
+def test_log_analytics_ws_true_refused_even_with_an_existing_workspace():
+    # One rule, as the module documentation says: logAnalyticsWS only ever asks for a workspace to be created.
+    for protected in ({}, {"azure_log_analytics.connection_string": "shared-key"}):
+        problems = problems_of(dict(LOG_ANALYTICS, logAnalyticsWS=True), protected)
+        assert len(problems) == 1
+        assert problems[0].startswith("logAnalyticsWS: true makes the az CLI create a Log Analytics workspace")
+        assert "remove logAnalyticsWS" in problems[0] and "shared-key" not in problems[0]
+    assert problems_of({"enableTraining": True}, {"logAnalyticsWS": "TRUE"})[0].startswith("logAnalyticsWS: true")
+    desired, _warnings = run(dict(LOG_ANALYTICS, logAnalyticsWS=False))
+    assert desired.settings["logAnalyticsWS"] == "False"
+
+
+def test_log_analytics_ws_already_on_the_extension_is_not_refused_on_update():
+    # An extension the az CLI installed with logAnalyticsWS=true: the workspace exists; the user did not ask for it.
+    current = dict(AKS_INJECTED, enableTraining="True", enableInference="False", logAnalyticsWS="True")
+    current.update({"azure_log_analytics.enabled": "True", "azure_log_analytics.customer_id": "c1"})
+    desired, warnings = run({"installPromOp": False}, operation="update", current_settings=current)
+    assert "logAnalyticsWS" not in desired.settings
+    assert warnings == []
+    # Protected settings replace the whole protected set on Azure: without the workspace key it would be lost.
+    _desired, warnings = run({}, {"relayServerConnectionString": RELAY_SECRET}, operation="update",
+                             current_settings=current)
+    assert warnings == ["the extension sends its logs to a Log Analytics workspace (azure_log_analytics.enabled is "
+                        "true) but config_protected has no azure_log_analytics.connection_string: Azure replaces the "
+                        "protected settings as a whole, so when they are sent the workspace key is removed; give it "
+                        "in config_protected"]
+    _desired, warnings = run({}, {"relayServerConnectionString": RELAY_SECRET,
+                                  "azure_log_analytics.connection_string": "k"},
+                             operation="update", current_settings=current)
+    assert warnings == []
 
 
 # ------------------------------------------------------------------------------------------- normalise
@@ -384,9 +419,81 @@ def test_values_rendered_as_strings_and_bad_shapes_refused():
         aml.normalise({"sslCname": None, "sslSecret": ["a"], "domain": ""}, {})
     assert info.value.problems == [
         "sslCname in config has no value: give a value or remove the key",
-        "sslSecret in config must be a single value, not a list or mapping",
+        "sslSecret in config must be a scalar (a string, number or boolean), not a list or mapping",
         "domain in config is empty: give a value or remove the key",
     ]
+
+
+def test_node_selector_without_a_label_refused():
+    for config in ({"enableTraining": True, "nodeSelector.": "gpu"}, {"enableTraining": True, "NodeSelector.": "gpu"}):
+        with pytest.raises(AmlSettingsError) as info:
+            aml.normalise(config, {})
+        assert info.value.problems == ["config key 'nodeSelector.' has no label: write nodeSelector.<label>: <value>, "
+                                       "e.g. nodeSelector.kubernetes.io/os: linux"]
+
+
+def test_node_selector_mapping_is_flattened():
+    normalised = aml.normalise({"enableTraining": True, "nodeSelector": {"role": "ml", "zone": 1, "gpu": True, "x": ""}},
+                               {})
+    assert normalised.settings == {"enableTraining": "True", "nodeSelector.role": "ml", "nodeSelector.zone": "1",
+                                   "nodeSelector.gpu": "true", "nodeSelector.x": ""}
+    assert normalised.warnings == ()
+    # The same bytes as the flat form.
+    flat = aml.normalise({"enableTraining": True, "nodeSelector.role": "ml", "nodeSelector.zone": 1,
+                          "nodeSelector.gpu": True, "nodeSelector.x": ""}, {})
+    assert flat.settings == normalised.settings
+    cased = aml.normalise({"NodeSelector": {"Role": "ml"}}, {"nodeselector": {"pool": "a"}})
+    assert cased.settings == {"nodeSelector.Role": "ml"}  # the label keeps its case
+    assert cased.protected == {"nodeSelector.pool": "a"}
+    assert cased.warnings == ("config key 'NodeSelector' was read as 'nodeSelector'",
+                              "config_protected key 'nodeselector' was read as 'nodeSelector'")
+    assert aml.normalise({"nodeSelector": {}}, {}).settings == {}
+
+
+def test_node_selector_mapping_bad_shapes_refused():
+    with pytest.raises(AmlSettingsError) as info:
+        aml.normalise({"nodeSelector": {"role": {"a": 1}, "zone": ["a"], "": "x", "none": None}}, {})
+    assert info.value.problems == [
+        "nodeSelector.role in config must be a scalar (a string, number or boolean), not a list or mapping: "
+        "nodeSelector takes one level of <label>: <value>",
+        "nodeSelector.zone in config must be a scalar (a string, number or boolean), not a list or mapping: "
+        "nodeSelector takes one level of <label>: <value>",
+        "config key 'nodeSelector' has an empty label: write nodeSelector.<label>: <value>, "
+        "e.g. nodeSelector.kubernetes.io/os: linux",
+        "nodeSelector.none in config has no value: give a value or remove the key",
+    ]
+    with pytest.raises(AmlSettingsError) as info:
+        aml.normalise({"nodeSelector.pool": ["a"], "nodeSelector": "gpu"}, {})
+    assert info.value.problems == [  # in the order given
+        "nodeSelector.pool in config must be a scalar (a string, number or boolean), not a list or mapping",
+        "nodeSelector in config must be a mapping of node labels to values: write nodeSelector: {<label>: <value>} "
+        "or nodeSelector.<label>: <value>",
+    ]
+
+
+def test_node_selector_label_given_twice_refused():
+    with pytest.raises(AmlSettingsError) as info:
+        aml.normalise({"nodeSelector.role": "a", "nodeSelector": {"role": "b"}}, {})
+    assert info.value.problems == ["config: nodeSelector.role is given twice (as nodeSelector.role and in the "
+                                   "nodeSelector mapping): keep one"]
+
+
+def test_unknown_key_close_to_node_selector_suggests_the_label_form():
+    with pytest.raises(AmlSettingsError) as info:
+        aml.normalise({"nodeSelecter": {"a": "b"}}, {})
+    assert info.value.problems == ["config key 'nodeSelecter' is not an AzureML extension setting: did you mean "
+                                   "nodeSelector.<label>? fix or remove it"]
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1, 2], ("a",), {"a"}])
+def test_any_list_or_mapping_value_refused_naming_the_key(value):
+    for config, protected, where in (({"installPromOp": value}, {}, "config"),
+                                     ({}, {"sslCname": value}, "config_protected")):
+        with pytest.raises(AmlSettingsError) as info:
+            aml.normalise(config, protected)
+        key = next(iter(config or protected))
+        assert info.value.problems == ["%s in %s must be a scalar (a string, number or boolean), not a list or "
+                                       "mapping" % (key, where)]
 
 
 def test_workload_flags_given_in_protected_are_sent_in_settings():
@@ -409,6 +516,23 @@ def test_small_cluster_defaults_each_only_if_absent():
     assert (desired.settings["clusterPurpose"], desired.settings["inferenceRouterHA"]) == ("FastProd", "false")
     desired, _warnings = run({"enableTraining": True}, cluster=AKS)
     assert "clusterPurpose" not in desired.settings and "inferenceRouterHA" not in desired.settings
+
+
+def test_small_cluster_note_names_only_what_was_injected():
+    small = ClusterFacts("connectedClusters", ARC_ID, "arc-aml-demo", "eastus", node_count=1)
+    inference = {"enableInference": True, "inferenceRouterServiceType": "nodePort", "allowInsecureConnections": True}
+    _desired, warnings = run(dict(inference, inferenceRouterHA=True), cluster=small)
+    assert not any("inferenceRouterHA to false" in w or "inferenceRouterHA defaults" in w for w in warnings)
+    assert "the cluster has 1 node(s): clusterPurpose defaults to DevTest" in warnings
+    _desired, warnings = run(dict(inference, clusterPurpose="FastProd"), cluster=small)
+    assert "the cluster has 1 node(s): inferenceRouterHA defaults to false" in warnings
+    _desired, warnings = run(dict(inference, clusterPurpose="FastProd", inferenceRouterHA=False), cluster=small)
+    assert warnings == []
+    # On update the extension's own values are kept, not injected.
+    current = dict(ARC_INJECTED, enableTraining="True", clusterPurpose="FastProd", inferenceRouterHA="true")
+    desired, warnings = run({"installPromOp": False}, cluster=small, operation="update", current_settings=current)
+    assert (desired.settings["clusterPurpose"], desired.settings["inferenceRouterHA"]) == ("FastProd", "true")
+    assert not any("defaults to" in w for w in warnings)
 
 
 def test_explicit_router_ha_under_three_nodes_warns():
@@ -539,9 +663,77 @@ def test_update_enabling_inference_applies_entry_rules():
     current = {"enableTraining": "True", "enableInference": "False"}
     problems = problems_of({"enableInference": True}, operation="update", current_settings=current)
     assert [p.split(" ")[0] for p in problems] == ["inferenceRouterServiceType", "enableInference"]
-    # Already on: the install satisfied them when it was made.
+    # Already on: the current settings satisfy them.
     run({"sslCname": "new.example.com"}, operation="update",
-        current_settings={"enableInference": "True", "sslSecret": "aml-tls"})
+        current_settings={"enableInference": "True", "sslSecret": "aml-tls", "inferenceRouterServiceType": "nodePort"})
+
+
+INFERENCE_ON = dict(AKS_INJECTED, enableTraining="True", enableInference="True", inferenceRouterServiceType="loadBalancer")
+
+
+def test_update_with_inference_on_refuses_dropping_insecure_without_tls():
+    # Installed for HTTP: nothing TLS-like on the extension, and none given now.
+    current = dict(INFERENCE_ON, allowInsecureConnections="True")
+    problems = problems_of({"allowInsecureConnections": False}, operation="update", current_settings=current)
+    assert len(problems) == 1
+    assert problems[0].startswith("enableInference is true but no TLS material is given")
+    # sslCname alone is not TLS material when the user gives it now.
+    problems = problems_of({"allowInsecureConnections": False, "sslCname": "aml.example.com"}, operation="update",
+                           current_settings=current)
+    assert problems[0].startswith("enableInference is true but no TLS material is given")
+    # Nor when the extension never said anything about it.
+    problems = problems_of({"installPromOp": False}, operation="update", current_settings=INFERENCE_ON)
+    assert problems[0].startswith("enableInference is true but no TLS material is given")
+
+
+def test_update_with_inference_on_accepts_tls_given_now(pem):
+    current = dict(INFERENCE_ON, allowInsecureConnections="True")
+    run({"allowInsecureConnections": False, "sslSecret": "aml-tls", "sslCname": "aml.example.com"},
+        operation="update", current_settings=current)
+    desired, _warnings = run({"allowInsecureConnections": False, "sslCname": "aml.example.com"},
+                             {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key},
+                             operation="update", current_settings=current)
+    assert set(desired.protected) == {"scoringFe.sslCert", "scoringFe.sslKey"}
+
+
+@pytest.mark.parametrize("marker", [
+    {"sslCname": "aml.example.com"},  # installed with PEM files (Azure never returns them)
+    {"sslCname": "aml.example.com", "allowInsecureConnections": "False"},
+    {"sslCname": "aml.example.com", "allowInsecureConnections": "True"},  # PEM files and insecure: cannot tell
+    {"sslSecret": "aml-tls", "sslCname": "aml.example.com"},
+    {"scoringFe.sslSecret": "aml-tls", "sslCname": "aml.example.com"},
+    {"ansibleProtectedSettingsFingerprint": "pbkdf2-sha256$1$a$b", "allowInsecureConnections": "True"},
+])
+def test_update_with_inference_on_trusts_tls_already_on_the_extension(marker):
+    # A playbook that no longer passes the PEM files must not be refused for TLS it installed earlier.
+    desired, _warnings = run({"allowInsecureConnections": False}, operation="update",
+                             current_settings=dict(INFERENCE_ON, **marker))
+    assert desired.settings["allowInsecureConnections"] == "False"
+
+
+def test_update_turning_inference_on_ignores_markers_left_while_it_was_off():
+    # PEM content is not sent while inference is off, so an sslCname or a fingerprint proves no TLS.
+    current = dict(AKS_INJECTED, enableTraining="True", enableInference="False", sslCname="aml.example.com",
+                   ansibleProtectedSettingsFingerprint="pbkdf2-sha256$1$a$b")
+    problems = problems_of({"enableInference": True, "inferenceRouterServiceType": "clusterIP"}, operation="update",
+                           current_settings=current)
+    assert [p.split(" ")[0] for p in problems] == ["enableInference"]
+
+
+def test_update_null_current_values_are_absent():
+    current = dict(INFERENCE_ON, sslCname=None, allowInsecureConnections="True")
+    problems = problems_of({"allowInsecureConnections": False}, operation="update", current_settings=current)
+    assert problems[0].startswith("enableInference is true but no TLS material is given")
+
+
+def test_update_with_inference_on_needs_a_service_type():
+    current = {"enableTraining": "True", "enableInference": "True", "allowInsecureConnections": "True"}
+    problems = problems_of({"installPromOp": False}, operation="update", current_settings=current)
+    assert problems == ["inferenceRouterServiceType is required when enableInference is true: set it to "
+                        "loadBalancer, nodePort or clusterIP"]
+    run({"inferenceRouterServiceType": "clusterIP"}, operation="update", current_settings=current)
+    # Turning inference off needs neither.
+    run({"enableInference": False}, operation="update", current_settings=current)
 
 
 # ------------------------------------------------------------------------------ comparison and table
@@ -646,3 +838,66 @@ def test_no_protected_value_in_any_message(tmp_path):
     assert all(secret not in text for text in texts), [t for t in texts if secret in t]
     desired, _warnings = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
     assert RELAY_SECRET not in repr(desired) and RELAY_SECRET not in repr(aml.normalise({}, {"relayServerConnectionString": RELAY_SECRET}))
+
+
+# ------------------------------------------------------------------------------- protected-settings helpers
+
+
+SECRETS = {"scoringFe.sslCert", "scoringFe.sslKey", "relayServerConnectionString", "relayserver.relayConnectionString",
+           "azure_log_analytics.connection_string"}
+
+
+def test_secret_keys_come_from_the_table():
+    assert set(aml.secret_keys()) == SECRETS
+    assert all(aml.describe(key).where == aml.IN_PROTECTED for key in aml.secret_keys())
+
+
+@pytest.mark.parametrize("protected, expected", [
+    ({}, False),
+    ({"allowInsecureConnections": "True"}, False),  # two possible values: brute-forced at once
+    ({"sslCname": "aml.example.com", "inferenceRouterServiceType": "loadBalancer"}, False),
+    ({"sslCertPemFile": "/etc/tls/cert.pem"}, False),  # a path, never sent
+    ({"scoringFe.sslCert": "Y2VydA==", "scoringFe.sslKey": "a2V5"}, True),
+    ({"scoringFe.sslKey": "a2V5", "allowInsecureConnections": "True"}, True),
+    ({"relayServerConnectionString": RELAY_SECRET}, True),
+    ({"relayserver.relayConnectionString": RELAY_SECRET}, True),
+    ({"azure_log_analytics.connection_string": "shared-key"}, True),
+    ({"azure_log_analytics.connection_string": ""}, False),  # no secret in an empty value
+    ({"unknownKey": "x"}, False),
+])
+def test_fingerprintable(protected, expected):
+    assert aml.fingerprintable(protected) is expected
+
+
+def test_fingerprintable_on_what_compute_sends(pem):
+    desired, _warnings = run(HTTPS, {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key})
+    assert aml.fingerprintable(desired.protected)
+    desired, _warnings = run({"enableTraining": True}, {"installPromOp": "false"})
+    assert not aml.fingerprintable(desired.protected)
+
+
+def test_non_secret_protected_keys():
+    normalised = aml.normalise(
+        {"enableTraining": True},
+        {"allowInsecureConnections": True, "sslCertPemFile": "c.pem", "sslKeyPemFile": "k.pem",
+         "clusterPurpose": "devtest", "sslCname": "aml.example.com", "nodeSelector.pool": "gpu",
+         "relayServerConnectionString": RELAY_SECRET, "azure_log_analytics.connection_string": "k",
+         "enableInference": "true"})
+    # enableInference is moved to the public settings, so its value is not masked; PEM paths belong here.
+    assert aml.non_secret_protected_keys(normalised) == ["allowInsecureConnections", "clusterPurpose", "sslCname",
+                                                         "nodeSelector.pool"]
+    assert aml.non_secret_protected_keys(aml.normalise({"enableTraining": True}, {})) == []
+    unknown = aml.normalise({}, {"someChartValue": "x"}, allow_unknown=True)
+    assert aml.non_secret_protected_keys(unknown) == []  # unknown: it may be a secret
+
+
+def test_fingerprint_key_matches_protected_fingerprint():
+    from ansible_collections.azureml.kubernetes.plugins.module_utils import protected_fingerprint
+
+    assert aml.describe(protected_fingerprint.FINGERPRINT_KEY).origin == aml.INTERNAL
+
+
+def test_a_yaml_boolean_label_value_is_sent_as_kubernetes_writes_it():
+    normalised = aml.normalise({"enableTraining": True, "nodeSelector": {"gpu": True}, "nodeSelector.spot": False}, {})
+    assert normalised.settings["nodeSelector.gpu"] == "true"
+    assert normalised.settings["nodeSelector.spot"] == "false"

@@ -51,3 +51,17 @@ def test_auth_and_connection_errors_point_at_the_options():
     assert "auth_source" in message
     message, _detail = describe_exception(ServiceRequestError("connection refused"), "read cluster c")
     assert "cloud_environment" in message
+
+
+def test_a_failed_operation_is_not_called_a_refusal_and_subclasses_get_hints():
+    exc = error(200, '{"error":{"code":"ExtensionOperationFailed","message":"E45004 AZUREML_FE_ROLE_CONFLICT"}}')
+    message, detail = describe_exception(exc, "create extension x")
+    assert message.startswith("The operation to create extension x failed: ExtensionOperationFailed")
+    assert "[HTTP" not in message and "legacy azureml-fe cleanup" in message
+    assert detail["status_code"] == 200
+
+    class CredentialUnavailableError(ClientAuthenticationError):
+        pass
+
+    message, _detail = describe_exception(CredentialUnavailableError("no az login"), "read cluster c")
+    assert "auth_source" in message

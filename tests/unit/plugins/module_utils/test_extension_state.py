@@ -144,3 +144,15 @@ def test_an_absent_key_holds_its_default():
     outcome = plan(wanted, current(), resend_protected=False, equal=EQUAL, is_default=DEFAULT)
     assert outcome.changed_settings == ["scoringFe.serviceType.nodePort"]
     assert outcome.body["properties"]["configurationSettings"] == {"scoringFe.serviceType.nodePort": "True"}
+
+
+def test_unpinning_a_version_sends_a_null_version():
+    pinned = current(autoUpgradeMinorVersion=False, version="1.1.60")
+    outcome = plan(desired(auto_upgrade_minor_version=True), pinned, resend_protected=False, equal=EQUAL,
+                   is_default=DEFAULT)
+    assert outcome.changed_properties == ["autoUpgradeMinorVersion"]
+    assert outcome.body["properties"]["autoUpgradeMinorVersion"] is True
+    assert outcome.body["properties"]["version"] is None
+    kept = plan(desired(release_train="preview"), pinned,
+                resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+    assert kept.body["properties"]["version"] == "1.1.60"  # still pinned: the pin travels with the patch

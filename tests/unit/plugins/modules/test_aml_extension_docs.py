@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings
@@ -23,7 +25,8 @@ def test_every_user_setting_is_documented_where_it_is_given():
             continue
         key = setting.key.rstrip(".")
         text = protected_doc if setting.where == aml_settings.IN_PROTECTED else config_doc + protected_doc
-        if key not in text:
+        # The key as a whole word: cluster_name must not pass because cluster_name_friendly is there.
+        if not re.search(rf"C\({re.escape(key)}[).<]", text):
             missing.append(setting.key)
     assert missing == []
 

@@ -1,0 +1,70 @@
+"""The Azure Relay of an Arc install: complete protected updates, wait: false, drift, and check mode."""
+
+from plays import play, target, task
+from test_immutable import arm_request
+
+CONFIG = {"enableTraining": True, "enableInference": True, "inferenceRouterServiceType": "nodePort",
+          "sslCname": "ml.contoso.com"}
+
+
+def test_a_protected_update_on_arc_carries_the_relay_secret(sandbox, run_playbook, tls_files):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4)
+    args = dict(target(cluster), config=CONFIG, update_protected="always",
+                config_protected={"sslCertPemFile": str(tls_files.cert), "sslKeyPemFile": str(tls_files.key)})
+    run = run_playbook(play(task("install", **args), task("resend", **args)), verbosity=0)
+    assert run.task("resend")["changed"] is True, run.stdout
+    patch = sandbox.requests_for(cluster["name"], writes_only=True)
+    patch = [w for w in patch if w["method"] == "PATCH"][-1]["request_body"]["properties"]
+    assert set(patch["configurationProtectedSettings"]) == {
+        "scoringFe.sslCert", "scoringFe.sslKey", "relayServerConnectionString", "relayserver.relayConnectionString"}
+
+
+def test_arc_install_without_waiting_still_waits_for_the_relay(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4, provisioning_delay_seconds=1)
+    run = run_playbook(play(task("install", **target(cluster), config={"enableTraining": True}, wait=False)))
+    result = run.task("install")
+    assert result["changed"] is True, run.stdout
+    assert result["extension"]["provisioning_state"] == "Creating"
+
+
+def test_a_deleted_hybrid_connection_is_recreated_and_the_secret_resent(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4)
+    args = dict(target(cluster), config={"enableTraining": True})
+    run_playbook(play(task("install", **args)))
+    hybrid_connection = run_playbook(play(task("look", **args))).task("look")["extension"]["settings"][
+        "relayserver.hybridConnectionResourceID"]
+    # Delete the hybrid connection behind the extension's back, as an operator might.
+    arm_request(sandbox, "DELETE", hybrid_connection + "?api-version=2024-01-01")
+    run = run_playbook(play(task("repair", **args), task("again", **args)))
+    repaired = run.task("repair")
+    assert repaired["changed"] is True, run.stdout
+    assert any("recreate" in a for a in repaired["actions"])
+    patch = [w for w in sandbox.requests_for(cluster["name"], writes_only=True) if w["method"] == "PATCH"][-1]
+    assert "relayServerConnectionString" in patch["request_body"]["properties"]["configurationProtectedSettings"]
+    assert run.task("again")["changed"] is False
+
+
+def test_check_mode_with_relay_unregistered_writes_nothing(sandbox, run_playbook):
+    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a01"
+    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
+                                              "providers": {"Microsoft.Relay": "NotRegistered"}})
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
+    args = dict(target(cluster), subscription_id=subscription)
+    run = run_playbook(play(task("install", **args, config={"enableTraining": True}),
+                            task("remove", **args, state="absent", delete_relay=True)), check=True)
+    assert "register resource provider Microsoft.Relay" in run.task("install")["actions"], run.stdout
+    assert run.task("remove")["changed"] is False
+    writes = [e for e in sandbox.control("GET", "requests")["value"]
+              if subscription in e["path"] and e["method"] != "GET"]
+    assert writes == []
+
+
+def test_register_provider_false_refuses_an_unregistered_relay(sandbox, run_playbook):
+    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a02"
+    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
+                                              "providers": {"Microsoft.Relay": "NotRegistered"}})
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
+    result = run_playbook(play(task("install", **target(cluster), subscription_id=subscription,
+                                    config={"enableTraining": True}, register_provider=False))).task("install")
+    assert result.get("failed") is True
+    assert "Microsoft.Relay" in result["msg"] and "register_provider" in result["msg"]
