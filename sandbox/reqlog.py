@@ -13,7 +13,8 @@ from typing import Any, Iterable, Optional
 from urllib.parse import parse_qsl
 
 MASK = "***"
-MAX_ENTRIES = 20000
+# Enough for any test run or fleet rehearsal; each entry keeps both bodies (~5 KB), so the cap bounds memory.
+MAX_ENTRIES = 10000
 # Keys whose value is always a secret, wherever they appear in a body.
 SECRET_KEYS = {"access_token", "refresh_token", "id_token", "client_secret", "client_assertion",
                "primarykey", "secondarykey", "primaryconnectionstring", "secondaryconnectionstring",
