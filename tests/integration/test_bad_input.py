@@ -45,14 +45,6 @@ def test_namespace_scope_is_refused_with_an_explanation(sandbox, run_playbook):
     assert sandbox.requests_for(cluster["name"]) == []
 
 
-def test_version_with_auto_upgrade_is_refused(sandbox, run_playbook):
-    cluster = sandbox.seed_cluster()
-    result = run_playbook(play(task("install", **target(cluster), config={"enableTraining": True},
-                                    version="1.1.70", auto_upgrade_minor_version=True))).task("install")
-    assert result.get("failed") is True
-    assert "auto_upgrade_minor_version" in result["msg"]
-
-
 def test_missing_cluster_names_the_cluster_and_the_fix(sandbox, run_playbook):
     args = dict(cluster_type="managedClusters", cluster_name="no-such-cluster", resource_group="rg-it",
                 name="azureml")
