@@ -67,4 +67,8 @@ requirements:
 notes:
   - The modules run on the controller (or the host they are delegated to), which needs the Python packages
     listed in the collection's C(requirements.txt).
+  - Give O(secret) from a vault, or as E(AZURE_SECRET) in the environment of C(ansible-playbook) itself. Do not set it
+    with a task's C(environment) keyword, which Ansible shows in clear text at C(-vvv).
+  - The Azure SDK's automatic resource provider registration is turned off, so no request writes anything the task
+    did not say it would (check mode included).
 """
