@@ -412,9 +412,9 @@ class AmlExtension:
         facts = cluster_summary(p["cluster_type"], self.service.cluster())
         # Without the provider no extension can exist; reading one would only meet MissingSubscriptionRegistration.
         current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
-        current = self.service.settle(self.name, current)
+        current = self.service.settle(self.name, current)  # waits for a running operation, unless wait: false
         if provisioning_state(current) == "deleting":
-            current = None  # wait: false, and being deleted: it is as good as gone
+            self.fail_in_progress(current, "is being deleted")
         desired, needs_relay = self.desired_extension(facts, current)
         conflicts = immutable_conflicts(desired, current) if current else []
         if conflicts:
@@ -426,19 +426,21 @@ class AmlExtension:
         if outcome.action == "none" and not relay_missing:
             self.finish(False, current, facts, [])
         if provisioning_state(current) in IN_PROGRESS:
-            self.azure.fail(f"Extension {self.name} is {provisioning_state(current)} in Azure (an operation is "
-                            "running) and differs from the task: run again when the operation ends, or set wait: true "
-                            "to wait for it.", extension=extension_view(current))
+            self.fail_in_progress(current, "differs from the task")
         if outcome.action == "create" or outcome.sends_protected or relay_missing:
             if relay_missing:
                 self.actions.append("recreate the missing Azure Relay hybrid connection and resend the protected settings")
             desired = self.complete_protected(desired, facts, needs_relay)
             outcome = plan(desired, current, resend_protected=True, equal=aml_settings.settings_equal,
                            is_default=aml_settings.is_default)
-        self.diff = {"before": diff_view(current),
-                     "after": diff_view(desired) if outcome.action == "create" else diff_view(
-                         expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected
-                         else [])}
+        self.apply(outcome, desired, current, facts)
+
+    def apply(self, outcome: Plan, desired: DesiredExtension, current: dict[str, Any] | None,
+              facts: dict[str, Any]) -> None:
+        """Report the diff, then (outside check mode) send the body and wait for the outcome."""
+        after = diff_view(desired) if outcome.action == "create" else diff_view(
+            expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected else [])
+        self.diff = {"before": diff_view(current), "after": after}
         self.ensure_provider(PROVIDER_NAMESPACE)
         verb = "create" if outcome.action == "create" else "update"
         self.actions.append(f"{verb} extension {self.name} ({'; '.join(outcome.reasons)})")
@@ -450,6 +452,11 @@ class AmlExtension:
             result = self.service.get(self.name)
         self.fail_if_failed(result)
         self.finish(True, result, facts, outcome.changed_settings)
+
+    def fail_in_progress(self, current: dict[str, Any], what: str) -> None:
+        self.azure.fail(f"Extension {self.name} {what} while an operation runs on it in Azure "
+                        f"({provisioning_state(current)}): run the task again when it ends, or set wait: true to wait "
+                        "for it.", extension=extension_view(current))
 
     def protected_policy(self, desired: DesiredExtension, current: dict[str, Any] | None) -> str:
         """update_protected, except that a fingerprint is only kept of real secret material."""
@@ -570,8 +577,10 @@ class AmlExtension:
     def absent(self) -> None:
         p = self.azure.params
         current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
-        if current is not None and provisioning_state(current) != "deleting":
+        if provisioning_state(current) != "deleting":  # a deletion under way is what this task asks for
             current = self.service.settle(self.name, current)
+        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:
+            self.fail_in_progress(current, "cannot be deleted yet")
         if current is None and not self.service.cluster_exists():
             self.azure.warn(f"Cluster {self.service.where} does not exist, so neither does the extension; check "
                             "cluster_name, resource_group and cluster_type if that is a surprise.")
