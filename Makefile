@@ -4,7 +4,9 @@ SHELL := /bin/bash
 
 # Python 3.12 is the supported controller Python (ansible-core 2.21); pyenv's copy is used when the
 # system has no python3.12 on PATH.
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls $(HOME)/.pyenv/versions/3.12.*/bin/python 2>/dev/null | tail -n 1)
+# Each candidate is run, not just looked up: a pyenv shim exists even where it cannot run 3.12.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $(HOME)/.pyenv/versions/3.12.*/bin/python 2>/dev/null); do \
+	  $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 COLLECTIONS := .build/collections
