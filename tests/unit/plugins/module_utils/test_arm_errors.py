@@ -65,3 +65,11 @@ def test_a_failed_operation_is_not_called_a_refusal_and_subclasses_get_hints():
 
     message, _detail = describe_exception(CredentialUnavailableError("no az login"), "read cluster c")
     assert "auth_source" in message
+
+
+def test_every_documented_health_check_code_has_a_cause_and_a_fix():
+    for code in ("E40001", "E40002", "E40003", "E40007", "E45002", "E45004", "E45005"):
+        hints = health_check_hints(f"HealthCheck failed: {code}")
+        assert len(hints) == 1 and hints[0].startswith(code)
+        cause, _sep, fix = hints[0].partition(":")
+        assert cause and len(fix) > 40  # a named cause, then what to do
