@@ -43,3 +43,18 @@ def test_check_mode_on_unregistered_subscription_registers_nothing(sandbox, run_
     posts = [e for e in sandbox.control("GET", "requests")["value"]
              if subscription in e["path"] and e["method"] != "GET"]
     assert posts == []
+
+
+def test_check_mode_arc_create_touches_no_relay_resource(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4)
+    run = run_playbook(play(task("install", **target(cluster), config={"enableTraining": True})), check=True,
+                       diff=True)
+    result = run.task("install")
+    assert result["changed"] is True, run.stdout
+    assert any(a.startswith("ensure Azure Relay namespace") for a in result["actions"])
+    assert set(result["diff"]["after"]["protected_settings"]) == {"relayServerConnectionString",
+                                                                  "relayserver.relayConnectionString"}
+    relay_calls = [e for e in sandbox.control("GET", "requests", path_contains="Microsoft.Relay")["value"]
+                   if cluster["name"].lower() in e["path"].lower()]
+    assert all(e["method"] == "GET" for e in relay_calls)
+    assert sandbox.requests_for(cluster["name"], writes_only=True) == []
