@@ -93,19 +93,107 @@ def check_api_version(request: web.Request, family: str) -> str:
     return version
 
 
+# Request bodies above this size get 413 (ARM's own limit is 4 MB).
+MAX_BODY_BYTES = 4 * 1024 * 1024
+# Deeper JSON is refused before it can exhaust the interpreter stack anywhere (parsing, masking, dumping).
+MAX_JSON_DEPTH = 64
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, computed without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """json.loads that refuses NaN/Infinity and over-deep nesting (ValueError for all of them)."""
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("the JSON nesting is too deep") from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"the JSON nesting is deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
 async def read_json(request: web.Request, required: bool = True) -> Any:
-    """Parse the request body; malformed JSON -> 400 InvalidRequestContent."""
+    """Parse the request body; malformed JSON -> 400 InvalidRequestContent, too big -> 413."""
     raw = await request.read()
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large()
     if not raw.strip():
         if required:
             raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
                            "deserialized: 'The request body is empty.'")
         return {}
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be "
-                       f"deserialized: '{exc}'.") from None
+                       f"deserialized: '{str(exc)[:300]}'.") from None
+
+
+def too_large() -> ArmError:
+    return ArmError(413, "RequestEntityTooLarge", f"The request content length exceeds the limit of "
+                    f"{MAX_BODY_BYTES} bytes.")
+
+
+# ---- type checks at the door (400 with the field as target, never a 500 later) --------------------------------
+
+def bad_type(field: str, what: str) -> ArmError:
+    return ArmError(400, "InvalidRequestContent", f"The request content was invalid and could not be "
+                    f"deserialized: '{field}' must be {what}.", target=field)
+
+
+def opt_object(body: dict[str, Any], key: str, field: str) -> Optional[dict[str, Any]]:
+    v = body.get(key)
+    if v is not None and not isinstance(v, dict):
+        raise bad_type(field, "an object")
+    return v
+
+
+def opt_string(body: dict[str, Any], key: str, field: str) -> Optional[str]:
+    v = body.get(key)
+    if v is not None and not isinstance(v, str):
+        raise bad_type(field, "a string")
+    return v
+
+
+def opt_bool(body: dict[str, Any], key: str, field: str) -> Optional[bool]:
+    v = body.get(key)
+    if v is not None and not isinstance(v, bool):
+        raise bad_type(field, "a boolean (true or false)")
+    return v
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def string_map(v: Any, field: str, allow_null_values: bool = False) -> Optional[dict[str, Optional[str]]]:
+    """An object whose values are strings (or null when allowed); None stays None."""
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise bad_type(field, "an object of string values")
+    for k, val in v.items():
+        if val is None and allow_null_values:
+            continue
+        if not isinstance(val, str):
+            raise bad_type(f"{field}.{k}", "a string" + (" or null" if allow_null_values else ""))
+    return v
 
 
 def require_object(body: Any) -> dict[str, Any]:

@@ -79,13 +79,18 @@ def verify_bearer(sb: "Sandbox", request: web.Request) -> dict[str, Any]:
         if not hmac.compare_digest(expected, _unb64(parts[2])):
             raise ValueError("bad signature")
         claims = json.loads(_unb64(parts[1]))
-    except (ValueError, TypeError):
+        if not isinstance(claims, dict):
+            raise ValueError("claims are not an object")
+        int(claims.get("exp", 0))
+    except (ValueError, TypeError, RecursionError):
         raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
                        headers=_challenge(sb, request)) from None
     if int(claims.get("exp", 0)) <= time.time():
-        raise ArmError(401, "InvalidAuthenticationToken",
-                       "The access token has expired (the sandbox reports ExpiredAuthenticationToken this way).",
-                       headers=_challenge(sb, request))
+        fmt = "%m/%d/%Y %I:%M:%S %p"
+        raise ArmError(401, "ExpiredAuthenticationToken",
+                       f"The access token expiry UTC time '{time.strftime(fmt, time.gmtime(int(claims.get('exp', 0))))}' "
+                       f"is earlier than current UTC time '{time.strftime(fmt, time.gmtime())}'.",
+                       headers=_challenge(sb, request, "invalid_token"))
     if normalise_audience(str(claims.get("aud", ""))) not in ARM_AUDIENCES + (f"https://{request.host}/",):
         raise ArmError(401, "InvalidAuthenticationToken", "The access token has been obtained for wrong "
                        "audience or resource '%s'. It should exactly match with one of the allowed audiences "

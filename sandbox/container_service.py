@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import operations
-from .arm import ArmError, base_url, iso_from_epoch, json_response, not_found_arm, read_json, require_object
+from .arm import (ArmError, bad_type, base_url, iso_from_epoch, json_response, is_int, not_found_arm, opt_bool,
+                  opt_object, opt_string, read_json, require_object, string_map)
 from .routing import RG, SUB, Route
 from .world import TENANT_ID, ensure_resource_group, managed_cluster_body, stable_guid
 
@@ -34,11 +35,39 @@ def _key(p: dict[str, str]) -> str:
 
 
 def _validate(body: dict[str, Any]) -> None:
+    opt_string(body, "location", "location")
     if not body.get("location"):
         raise ArmError(400, "InvalidParameter", "The value of parameter location is invalid: it is required.",
                        target="location")
-    props = body.get("properties") or {}
-    ranges = ((props.get("apiServerAccessProfile") or {}).get("authorizedIPRanges")) or []
+    string_map(body.get("tags"), "tags")
+    opt_object(body, "sku", "sku")
+    ident = opt_object(body, "identity", "identity")
+    if ident is not None:
+        opt_string(ident, "type", "identity.type")
+        opt_object(ident, "userAssignedIdentities", "identity.userAssignedIdentities")
+    props = opt_object(body, "properties", "properties") or {}
+    for k in ("kubernetesVersion", "dnsPrefix"):
+        opt_string(props, k, f"properties.{k}")
+    opt_bool(props, "disableLocalAccounts", "properties.disableLocalAccounts")
+    for k in ("servicePrincipalProfile", "networkProfile", "podIdentityProfile"):
+        opt_object(props, k, f"properties.{k}")
+    access = opt_object(props, "apiServerAccessProfile", "properties.apiServerAccessProfile") or {}
+    for k in ("enablePrivateCluster", "enableVnetIntegration"):
+        opt_bool(access, k, f"properties.apiServerAccessProfile.{k}")
+    pools = props.get("agentPoolProfiles")
+    if pools is not None and not isinstance(pools, list):
+        raise bad_type("properties.agentPoolProfiles", "a list of agent pools")
+    for i, pool in enumerate(pools or []):
+        if not isinstance(pool, dict):
+            raise bad_type(f"properties.agentPoolProfiles[{i}]", "an object")
+        opt_string(pool, "name", f"properties.agentPoolProfiles[{i}].name")
+        for k in ("vmSize", "mode", "osType"):
+            opt_string(pool, k, f"properties.agentPoolProfiles[{i}].{k}")
+        for k in ("count", "minCount", "maxCount", "maxPods", "osDiskSizeGB"):
+            v = pool.get(k)
+            if v is not None and (not is_int(v) or v < 0):
+                raise bad_type(f"properties.agentPoolProfiles[{i}].{k}", "a non-negative integer")
+    ranges = access.get("authorizedIPRanges") or []
     if not isinstance(ranges, list):
         raise ArmError(400, "InvalidParameter", "apiServerAccessProfile.authorizedIPRanges must be a list.",
                        target="properties.apiServerAccessProfile.authorizedIPRanges")
@@ -47,6 +76,8 @@ def _validate(body: dict[str, Any]) -> None:
                        f"the maximum of {MAX_AUTHORIZED_RANGES}.",
                        target="properties.apiServerAccessProfile.authorizedIPRanges")
     for r in ranges:
+        if not isinstance(r, str):
+            raise bad_type("properties.apiServerAccessProfile.authorizedIPRanges", "a list of strings")
         try:
             net = ipaddress.ip_network(str(r), strict=False)
         except ValueError:

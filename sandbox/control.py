@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .arm import ArmError, json_response, read_json
+from .arm import DEFAULT_LIMITS, ArmError, is_int, json_response, read_json
 from .reqlog import MASK
-from .world import DEFAULT_RG, DEFAULT_SETTINGS, DEFAULT_SUBSCRIPTION, VALID_TYPES, seed_cluster, subscription_record
+from .world import (DEFAULT_RG, DEFAULT_SETTINGS, DEFAULT_SUBSCRIPTION, VALID_TYPES, seed_cluster,
+                    subscription_record, validate_spec)
 
 if TYPE_CHECKING:
     from .core import Sandbox
@@ -30,10 +31,27 @@ NUMERIC_SETTINGS = ("provisioning_delay_seconds", "retry_after_seconds", "regist
                     "page_size", "token_lifetime_seconds")
 
 
+def _check_rules(rules: Any) -> list[dict[str, Any]]:
+    """failure_rules entries: objects with a string code; optional string filters and setting_equals strings."""
+    if not isinstance(rules, list):
+        raise ArmError(400, "InvalidSettings", "failure_rules must be a list.")
+    for r in rules:
+        if not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r["code"]:
+            raise ArmError(400, "InvalidSettings", "A failure rule is an object with at least a code (a string).")
+        for k in ("message", "extension_type", "cluster_name"):
+            if r.get(k) is not None and not isinstance(r[k], str):
+                raise ArmError(400, "InvalidSettings", f"failure rule {k} must be a string.")
+        se = r.get("setting_equals")
+        if se is not None and (not isinstance(se, dict) or not all(isinstance(v, str) for v in se.values())):
+            raise ArmError(400, "InvalidSettings", "failure rule setting_equals must be an object of strings.")
+    return rules
+
+
 def _masked_extension(ext: dict[str, Any]) -> dict[str, Any]:
-    return {"id": ext["id"], "name": ext["name"], "provisioningState": ext["provisioningState"],
-            "extensionType": ext["properties"]["extensionType"],
-            "configurationSettings": ext["properties"].get("configurationSettings") or {},
+    props = ext.get("properties") or {}
+    return {"id": ext.get("id"), "name": ext.get("name"), "provisioningState": ext.get("provisioningState") or "Failed",
+            "extensionType": props.get("extensionType"),
+            "configurationSettings": props.get("configurationSettings") or {},
             "protected_keys": sorted(ext.get("protected") or {}),
             "configurationProtectedSettings": {k: MASK for k in (ext.get("protected") or {})},
             "currentVersion": ext.get("currentVersion"), "statuses": ext.get("statuses") or []}
@@ -59,12 +77,21 @@ async def _settings(request: web.Request, sb: "Sandbox") -> web.Response:
         if unknown:
             raise ArmError(400, "InvalidSettings", f"Unknown settings: {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}.")
         for k in NUMERIC_SETTINGS:
-            if k in body and (not isinstance(body[k], (int, float)) or body[k] < 0):
+            if k in body and (isinstance(body[k], bool) or not isinstance(body[k], (int, float)) or body[k] < 0
+                              or body[k] > 10 ** 9):
                 raise ArmError(400, "InvalidSettings", f"{k} must be a non-negative number.")
-        if "failure_rules" in body and not isinstance(body["failure_rules"], list):
-            raise ArmError(400, "InvalidSettings", "failure_rules must be a list.")
-        if "ratelimits" in body and not isinstance(body["ratelimits"], dict):
-            raise ArmError(400, "InvalidSettings", "ratelimits must be an object such as {\"writes\": 100}.")
+        if "page_size" in body and (not is_int(body["page_size"]) or body["page_size"] < 1):
+            raise ArmError(400, "InvalidSettings", "page_size must be an integer >= 1.")
+        if "failure_rules" in body:
+            _check_rules(body["failure_rules"])
+        if "ratelimits" in body:
+            rl = body["ratelimits"]
+            if not isinstance(rl, dict):
+                raise ArmError(400, "InvalidSettings", "ratelimits must be an object such as {\"writes\": 100}.")
+            for k, v in rl.items():
+                if k not in DEFAULT_LIMITS or not is_int(v) or v < 0:
+                    raise ArmError(400, "InvalidSettings", f"ratelimits: {k!r} must be one of {sorted(DEFAULT_LIMITS)} "
+                                   "with a non-negative integer budget.")
         sb.settings.update(body)
         sb.store.mark_dirty()
     return json_response(sb.settings)
@@ -81,6 +108,8 @@ async def _clusters(request: web.Request, sb: "Sandbox", rest: list[str]) -> web
         specs = body.get("clusters") if isinstance(body, dict) and "clusters" in body else [body]
         if not isinstance(specs, list):
             raise ArmError(400, "InvalidClusterSpec", "clusters must be a list.")
+        for s in specs:
+            validate_spec(s)  # all of them first: a bad spec in a batch seeds nothing
         created = [seed_cluster(sb.data, s) for s in specs]
         sb.clusters_changed()
         return json_response({"value": created}, status=201)
@@ -106,16 +135,26 @@ async def _subscriptions(request: web.Request, sb: "Sandbox") -> web.Response:
         body = await read_json(request)
         if not isinstance(body, dict) or not body.get("subscription_id"):
             raise ArmError(400, "InvalidSubscription", "subscription_id is required.")
+        sid = body["subscription_id"]
+        if not isinstance(sid, str) or "/" in sid or len(sid) > 128:
+            raise ArmError(400, "InvalidSubscription", "subscription_id must be a string id without '/'.")
+        if body.get("display_name") is not None and not isinstance(body["display_name"], str):
+            raise ArmError(400, "InvalidSubscription", "display_name must be a string.")
         provs = body.get("providers") or {}
-        bad = [v for v in provs.values() if v not in ("Registered", "NotRegistered", "Registering", "Unregistering")]
+        if not isinstance(provs, dict):
+            raise ArmError(400, "InvalidSubscription", "providers must be an object {namespace: state}.")
+        rgs = body.get("resource_groups") or []
+        if not isinstance(rgs, list) or not all(isinstance(r, str) and r and "/" not in r for r in rgs):
+            raise ArmError(400, "InvalidSubscription", "resource_groups must be a list of names (strings).")
+        bad = [v for v in provs.values() if not isinstance(v, str) or
+               v not in ("Registered", "NotRegistered", "Registering", "Unregistering")]
         if bad:
             raise ArmError(400, "InvalidSubscription", f"Invalid registration states: {bad}.")
-        sid = body["subscription_id"]
         rec = subscription_record(sid, body.get("display_name"), provs)
         old = sb.data["subscriptions"].get(sid.lower())
         if old is not None:
             rec["resourceGroups"] = old["resourceGroups"]
-        for rg in body.get("resource_groups") or []:
+        for rg in rgs:
             rec["resourceGroups"][rg.lower()] = {"name": rg, "location": "eastus"}
         sb.data["subscriptions"][sid.lower()] = rec
         sb.store.mark_dirty()
@@ -146,6 +185,10 @@ async def handle(request: web.Request, sb: "Sandbox") -> web.Response:
         if m == "POST":
             body = await read_json(request)
             specs = body if isinstance(body, list) else [body]
+            for s in specs:
+                if not isinstance(s, dict):
+                    raise ArmError(400, "InvalidFault", "The fault must be a JSON object.")
+                sb.faults.validate(s)
             return json_response({"value": [sb.faults.add(s) for s in specs]}, status=201)
         if m == "DELETE":
             sb.faults.clear()
@@ -161,9 +204,7 @@ async def handle(request: web.Request, sb: "Sandbox") -> web.Response:
     if what == "failure_rules" and m == "POST":
         # Appends, unlike POST settings (which replaces the list): tests running side by side each add theirs.
         body = await read_json(request)
-        rules = body if isinstance(body, list) else [body]
-        if not all(isinstance(r, dict) and r.get("code") for r in rules):
-            raise ArmError(400, "InvalidSettings", "A failure rule is an object with at least a code.")
+        rules = _check_rules(body if isinstance(body, list) else [body])
         sb.settings["failure_rules"] = list(sb.settings.get("failure_rules") or []) + rules
         sb.store.mark_dirty()
         return json_response({"value": sb.settings["failure_rules"]}, status=201)

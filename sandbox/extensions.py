@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from aiohttp import web
 
 from . import operations
-from .arm import ArmError, base_url, iso_from_epoch, json_response, not_found_arm, query_get, read_json, require_object
+from .arm import (ArmError, base_url, iso_from_epoch, json_response, not_found_arm, opt_bool, opt_object,
+                  opt_string, query_get, read_json, require_object, string_map)
 from .healthcheck import InstallContext, evaluate
 from .routing import RG, Route
 from .world import TENANT_ID, cluster_node_count, stable_guid
@@ -35,6 +36,11 @@ OP_RP = {"microsoft.containerservice/managedclusters": "Microsoft.ContainerServi
 DEFAULT_VERSIONS = {"microsoft.azureml.kubernetes": "1.1.70", "microsoft.dapr": "1.14.4", "microsoft.flux": "1.15.1"}
 PATCHABLE = ("autoUpgradeMinorVersion", "releaseTrain", "version", "configurationSettings",
              "configurationProtectedSettings")
+# api-versions from which the resource carries autoUpgradeMode, extensionState, additionalDetails (recording R2).
+NEW_FIELDS_FROM = "2025-03-01"
+# arm-protocol.md §3 (Azure/AKS#3283): a write during another operation is accepted, and its op ends like this.
+CONFLICT_ERROR = {"code": "UpdateFailed", "message": "Update failed for this resource, as there is a conflicting "
+                  "operation in progress. Please try after sometime."}
 FORCE_DELETE_BODY = {"version": "1.1", "content": {"headers": []}, "statusCode": 200, "reasonPhrase": "OK",
                      "headers": [], "trailingHeaders": [], "requestMessage": None, "isSuccessStatusCode": True}
 
@@ -64,34 +70,47 @@ def _paths(request: web.Request, ext: dict[str, Any], op_id: str, api_version: s
     c = ext["cluster"]
     rp_path = (f"/subscriptions/{c['subscription']}/resourceGroups/{c['resource_group']}/providers/"
                f"{OP_RP[c['crp'].lower()]}/{c['name']}/providers/{NS}/extensions/{ext['name']}")
-    return {"Azure-AsyncOperation": f"{base}{rp_path}/operations/{op_id}?api-Version={api_version}",
+    # R1 (2023-05-01) has "?api-Version=", R2 (2025-03-01) "?api-version=".
+    qname = "api-version" if api_version >= NEW_FIELDS_FROM else "api-Version"
+    return {"Azure-AsyncOperation": f"{base}{rp_path}/operations/{op_id}?{qname}={api_version}",
             "Location": f"{base}{rp_path}"}
 
 
 # ---- rendering -------------------------------------------------------------------------------------------
 
-def render(ext: dict[str, Any]) -> dict[str, Any]:
-    """The resource as PUT/GET/LIST return it; protected settings are never echoed (x-ms-secret)."""
-    props = ext["properties"]
-    out_props: dict[str, Any] = {
-        "extensionType": props["extensionType"],
-        "autoUpgradeMinorVersion": props.get("autoUpgradeMinorVersion", True),
-        "releaseTrain": props.get("releaseTrain", "Stable"),
+def render(ext: dict[str, Any], api_version: str = "") -> dict[str, Any]:
+    """The resource as PUT/GET/LIST return it; protected settings are never echoed (x-ms-secret).
+
+    Shapes follow R1 (2023-05-01) and R2 (2025-03-01): errorInfo, customLocationSettings and packageUri
+    are left out when null, as the real RP does. Tolerates legacy records stored without a
+    provisioningState by an older sandbox (they show as Failed, so a PUT or DELETE repairs them).
+    """
+    props = ext.get("properties") or {}
+    auto = props.get("autoUpgradeMinorVersion")
+    auto = True if auto is None else auto
+    out_props: dict[str, Any] = {"extensionType": props.get("extensionType"), "autoUpgradeMinorVersion": auto}
+    new_fields = api_version >= NEW_FIELDS_FROM
+    if new_fields:
+        out_props["autoUpgradeMode"] = "compatible" if auto else None
+    out_props.update({
+        "releaseTrain": props.get("releaseTrain") or "Stable",
         "version": props.get("version"),
         "currentVersion": ext.get("currentVersion"),
         "scope": props.get("scope"),
-        "provisioningState": ext["provisioningState"],
+        "provisioningState": ext.get("provisioningState") or "Failed",
         "configurationSettings": props.get("configurationSettings") or {},
         "configurationProtectedSettings": {},
         "statuses": ext.get("statuses") or [],
-        "errorInfo": ext.get("errorInfo"),
-        "customLocationSettings": None,
-        "packageUri": None,
-        "aksAssignedIdentity": ext.get("aksAssignedIdentity"),
-        "isSystemExtension": False,
-    }
-    body: dict[str, Any] = {"id": ext["id"], "name": ext["name"], "type": RTYPE, "properties": out_props,
-                            "systemData": ext["systemData"]}
+    })
+    if ext.get("errorInfo"):
+        out_props["errorInfo"] = ext["errorInfo"]
+    out_props["aksAssignedIdentity"] = ext.get("aksAssignedIdentity")
+    out_props["isSystemExtension"] = False
+    if new_fields:
+        out_props["extensionState"] = None
+        out_props["additionalDetails"] = {"docs": None, "releaseNotes": None, "troubleshootingGuide": None}
+    body: dict[str, Any] = {"id": ext.get("id"), "name": ext.get("name"), "type": RTYPE, "properties": out_props,
+                            "systemData": ext.get("systemData")}
     if ext.get("identity"):
         body["identity"] = ext["identity"]
     if ext.get("plan"):
@@ -111,13 +130,45 @@ def _norm_scope(scope: Any) -> Optional[tuple[str, str]]:
     return None
 
 
+def _validate(body: Any, patch: bool) -> dict[str, Any]:
+    """Type checks at the door (400 InvalidRequestContent naming the field); returns the properties."""
+    body = require_object(body)
+    ident = opt_object(body, "identity", "identity")
+    if ident is not None:
+        opt_string(ident, "type", "identity.type")
+    string_map(body.get("plan"), "plan")
+    props = body.get("properties")
+    if props is None and patch:
+        props = {}
+    if not isinstance(props, dict):
+        raise ArmError(400, "InvalidRequestContent", "The request body must contain 'properties' (an object).",
+                       target="properties")
+    for k in ("extensionType", "releaseTrain", "version"):
+        opt_string(props, k, f"properties.{k}")
+    opt_bool(props, "autoUpgradeMinorVersion", "properties.autoUpgradeMinorVersion")
+    # PATCH: a null value removes that configuration setting (modelled); protected settings are replaced whole.
+    string_map(props.get("configurationSettings"), "properties.configurationSettings", allow_null_values=patch)
+    string_map(props.get("configurationProtectedSettings"), "properties.configurationProtectedSettings")
+    scope = opt_object(props, "scope", "properties.scope")
+    if scope is not None:
+        for kind, field in (("cluster", "releaseNamespace"), ("namespace", "targetNamespace")):
+            inner = opt_object(scope, kind, f"properties.scope.{kind}")
+            if inner is not None:
+                opt_string(inner, field, f"properties.scope.{kind}.{field}")
+        if scope and _norm_scope(scope) is None:
+            raise ArmError(400, "InvalidParameter", "properties.scope must be {'cluster': {...}} or "
+                           "{'namespace': {...}}.", target="properties.scope")
+    return props
+
+
 def _immutable(old: dict[str, Any], new_props: dict[str, Any]) -> None:
     """extensionType, scope and releaseNamespace cannot change after creation."""
+    old_type = str(old.get("extensionType") or "")
     if "extensionType" in new_props and new_props["extensionType"] is not None and \
-            str(new_props["extensionType"]).lower() != old["extensionType"].lower():
+            old_type and str(new_props["extensionType"]).lower() != old_type.lower():
         raise ArmError(400, "PropertyChangeNotAllowed",
                        f"Changing property 'extensionType' is not allowed: the extension was created with "
-                       f"'{old['extensionType']}', the request has '{new_props['extensionType']}'. Delete and "
+                       f"'{old_type}', the request has '{new_props['extensionType']}'. Delete and "
                        f"recreate the extension to change its type.", target="properties.extensionType")
     if new_props.get("scope") is not None:
         o, n = _norm_scope(old.get("scope")), _norm_scope(new_props["scope"])
@@ -135,47 +186,55 @@ def _immutable(old: dict[str, Any], new_props: dict[str, Any]) -> None:
 
 
 def _check_version_rule(props: dict[str, Any]) -> None:
-    # The RP (api 2023-05-01+) refuses a pinned version together with auto-upgrade.
-    if props.get("version") and props.get("autoUpgradeMinorVersion", True) is True:
+    # The RP (api 2023-05-01+) refuses a pinned version together with auto-upgrade (absent/null means true).
+    if props.get("version") and props.get("autoUpgradeMinorVersion") in (True, None):
         raise ArmError(400, "InvalidParameter", "Version cannot be specified when autoUpgradeMinorVersion is "
                        "true. Set autoUpgradeMinorVersion to false to pin a version.",
                        target="properties.version")
 
 
-def _dict_or_empty(v: Any, field: str) -> dict[str, Any]:
-    if v is None:
-        return {}
-    if not isinstance(v, dict):
-        raise ArmError(400, "InvalidRequestContent", f"properties.{field} must be an object of strings.",
-                       target=f"properties.{field}")
-    return dict(v)
-
-
-def _conflict(sb: "Sandbox", key: str) -> None:
-    op = operations.is_running(sb, key)
-    if op is not None:
-        raise ArmError(409, "Conflict", "Update failed for this resource, as there is a conflicting operation "
-                       f"in progress ({op['running_status']}). Please try after sometime.")
+def _conflict_op(sb: "Sandbox", key: str, action: str) -> Optional[dict[str, Any]]:
+    """A write while another operation runs: accepted, its own operation ends Failed/UpdateFailed at once."""
+    running = operations.is_running(sb, key)
+    if running is None:
+        return None
+    status = {"update": "Updating", "delete": "Deleting"}[action]
+    return operations.start(sb, "extension", key, "conflict", status, error=dict(CONFLICT_ERROR), delay=0)
 
 
 # ---- operations ------------------------------------------------------------------------------------------
 
+def _decide(sb: "Sandbox", ext: dict[str, Any], cluster: dict[str, Any]) -> Optional[dict[str, str]]:
+    """Failure rules, then the health check: the error the operation will end with, or None."""
+    props = ext["properties"]
+    ctx = InstallContext(str(props.get("extensionType") or ""), cluster["cluster_type"], cluster["body"]["name"],
+                         cluster_node_count(cluster), props.get("configurationSettings") or {},
+                         ext.get("protected") or {})
+    failed = evaluate(ctx, sb.settings.get("failure_rules") or [])
+    return {"code": failed[0], "message": failed[1]} if failed else None
+
+
 def _start(sb: "Sandbox", key: str, ext: dict[str, Any], cluster: dict[str, Any], action: str) -> dict[str, Any]:
-    """Decide success/failure now (failure rules, health check); the op finishes after the delay."""
+    """Decide success/failure now (failure rules, health check); the op finishes after the delay.
+
+    Everything that can fail runs before the record is touched; the caller stores a new record only
+    after this returned, so a record never exists without its provisioningState and operation.
+    """
     running = {"create": "Creating", "update": "Updating", "delete": "Deleting"}[action]
-    error = None
-    if action != "delete":
-        props = ext["properties"]
-        ctx = InstallContext(props["extensionType"], cluster["cluster_type"], cluster["body"]["name"],
-                             cluster_node_count(cluster), props.get("configurationSettings") or {},
-                             ext.get("protected") or {})
-        failed = evaluate(ctx, sb.settings.get("failure_rules") or [])
-        if failed:
-            error = {"code": failed[0], "message": failed[1]}
+    error = _decide(sb, ext, cluster) if action != "delete" else None
     op = operations.start(sb, "extension", key, action, running, error, delay=operations.delay_for(sb, cluster))
     ext["provisioningState"] = running
     ext["op"] = op["id"]
     return op
+
+
+def _set_current_version(ext: dict[str, Any], op: dict[str, Any]) -> None:
+    """R1: currentVersion is already set while the install is still Creating (a failing one keeps its old value)."""
+    if op.get("error"):
+        return
+    props = ext["properties"]
+    ext["currentVersion"] = props.get("version") or ext.get("currentVersion") or \
+        DEFAULT_VERSIONS.get(str(props.get("extensionType") or "").lower(), "1.0.0")
 
 
 def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
@@ -188,8 +247,11 @@ def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
     err = op.get("error")
     if err:
         ext["provisioningState"] = "Failed"
-        ext["statuses"] = [{"code": err["code"], "displayStatus": None, "level": "Error",
-                            "message": err["message"], "time": iso_from_epoch(op["deadline"])}]
+        if op["action"] == "create":
+            ext["currentVersion"] = None  # R2: a failed install has no currentVersion
+        # R2 shape (level, displayStatus and time are null); the code stays the health-check code.
+        ext["statuses"] = [{"code": err["code"], "displayStatus": None, "level": None,
+                            "message": err["message"], "time": None}]
         ext["errorInfo"] = {"code": err["code"], "message": err["message"]}
         # The op status document carries the RP's generic code (terraform-provider-azurerm#24547).
         op["error"] = {"code": "ExtensionOperationFailed",
@@ -201,7 +263,7 @@ def _apply(sb: "Sandbox", op: dict[str, Any]) -> None:
         ext["statuses"] = []
         ext["errorInfo"] = None
         ext["currentVersion"] = props.get("version") or ext.get("currentVersion") or \
-            DEFAULT_VERSIONS.get(props["extensionType"].lower(), "1.0.0")
+            DEFAULT_VERSIONS.get(str(props.get("extensionType") or "").lower(), "1.0.0")
 
 
 operations.register("extension", _apply)
@@ -214,14 +276,14 @@ async def get_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web
     ext = sb.data["extensions"].get(_ext_key(ckey, p["name"]))
     if ext is None:
         raise _ext_not_found(p["name"])
-    return json_response(render(ext))
+    return json_response(render(ext, request["api_version"]))
 
 
 async def list_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
     ckey, _ = _cluster(sb, p)
     prefix = ckey + "/providers/microsoft.kubernetesconfiguration/extensions/"
     items = sorted((e for k, e in sb.data["extensions"].items() if k.startswith(prefix)),
-                   key=lambda e: e["name"].lower())
+                   key=lambda e: str(e.get("name") or "").lower())
     size = max(1, int(sb.settings.get("page_size", 50)))
     try:
         skip = max(0, int(query_get(request, "$skipToken") or 0))
@@ -231,31 +293,38 @@ async def list_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> we
     next_link = None
     if skip + size < len(items):
         next_link = f"{base_url(request)}{request.path}?api-version={request['api_version']}&$skipToken={skip + size}"
-    return json_response({"value": [render(e) for e in page], "nextLink": next_link})
+    return json_response({"value": [render(e, request["api_version"]) for e in page], "nextLink": next_link})
+
+
+def _conflict_response(request: web.Request, ext: dict[str, Any], op: dict[str, Any], status: int) -> web.Response:
+    headers = _paths(request, ext, op["id"], request["api_version"])
+    if status == 200:
+        headers.pop("Location")
+    body = render(ext, request["api_version"]) if status != 202 or request.method != "DELETE" else None
+    if body is None:
+        return web.Response(status=status, headers=headers)
+    return json_response(body, status=status, headers=headers)
 
 
 async def put_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
     ckey, cluster = _cluster(sb, p)
-    body = require_object(await read_json(request))
-    props = body.get("properties")
-    if not isinstance(props, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request body must contain 'properties'.",
-                       target="properties")
+    body = await read_json(request)
+    props = _validate(body, patch=False)
     key = _ext_key(ckey, p["name"])
     existing = sb.data["extensions"].get(key)
-    settings = _dict_or_empty(props.get("configurationSettings"), "configurationSettings")
-    protected = _dict_or_empty(props.get("configurationProtectedSettings"), "configurationProtectedSettings")
+    settings = dict(props.get("configurationSettings") or {})
+    protected = dict(props.get("configurationProtectedSettings") or {})
+    auto = props.get("autoUpgradeMinorVersion")
+    auto = True if auto is None else auto
     now = time.time()
+    api = request["api_version"]
     if existing is None:
         if not props.get("extensionType"):
             raise ArmError(400, "InvalidParameter", "properties.extensionType is required.",
                            target="properties.extensionType")
-        if props.get("scope") is not None and _norm_scope(props["scope"]) is None:
-            raise ArmError(400, "InvalidParameter", "properties.scope must be {'cluster': {...}} or "
-                           "{'namespace': {...}}.", target="properties.scope")
         new_props = {
             "extensionType": props["extensionType"],
-            "autoUpgradeMinorVersion": props.get("autoUpgradeMinorVersion", True),
+            "autoUpgradeMinorVersion": auto,
             "releaseTrain": props.get("releaseTrain") or "Stable",
             "version": props.get("version"),
             "scope": props.get("scope") or {"cluster": {"releaseNamespace": p["name"]}},
@@ -278,45 +347,49 @@ async def put_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web
                            "lastModifiedBy": None, "lastModifiedByType": None, "lastModifiedAt": iso_from_epoch(now)},
         }
         ident = body.get("identity")
-        if isinstance(ident, dict) and str(ident.get("type", "")).lower() == "systemassigned":
+        if isinstance(ident, dict) and str(ident.get("type") or "").lower() == "systemassigned":
             ext["identity"] = {"principalId": stable_guid(key, "identity"), "tenantId": TENANT_ID,
                                "type": "SystemAssigned"}
+        op = _start(sb, key, ext, cluster, "create")  # before the record exists: nothing half-stored on error
+        rendered = render(ext, api)  # R1: the 201 still has currentVersion null ...
+        _set_current_version(ext, op)  # ... the GETs while Creating already show it
         sb.data["extensions"][key] = ext
-        op = _start(sb, key, ext, cluster, "create")
-        return json_response(render(ext), status=201, headers=_paths(request, ext, op["id"], request["api_version"]))
+        return json_response(rendered, status=201, headers=_paths(request, ext, op["id"], api))
 
-    _conflict(sb, key)
-    old = existing["properties"]
+    old = existing.get("properties") or {}
     _immutable(old, props)
     desired = copy.deepcopy(old)
-    desired["autoUpgradeMinorVersion"] = props.get("autoUpgradeMinorVersion", True)
+    desired["autoUpgradeMinorVersion"] = auto
     desired["releaseTrain"] = props.get("releaseTrain") or "Stable"
     desired["version"] = props.get("version")
     desired["configurationSettings"] = settings  # PUT replaces the whole resource
     _check_version_rule(desired)
+    conflict = _conflict_op(sb, key, "update")
+    if conflict is not None:
+        return _conflict_response(request, existing, conflict, 200)
     changed = desired != old or protected != (existing.get("protected") or {}) \
-        or existing["provisioningState"] == "Failed"
+        or existing.get("provisioningState") in ("Failed", None)
     if not changed:
-        return json_response(render(existing), status=200)
-    existing["properties"], existing["protected"] = desired, protected
-    existing["systemData"]["lastModifiedAt"] = iso_from_epoch(now)
-    op = _start(sb, key, existing, cluster, "update")
-    headers = _paths(request, existing, op["id"], request["api_version"])
-    return json_response(render(existing), status=200, headers={"Azure-AsyncOperation": headers["Azure-AsyncOperation"]})
+        return json_response(render(existing, api), status=200)
+    trial = dict(existing, properties=desired, protected=protected)
+    op = _start(sb, key, trial, cluster, "update")
+    _set_current_version(trial, op)
+    existing.update(trial)
+    existing.setdefault("systemData", {})["lastModifiedAt"] = iso_from_epoch(now)
+    headers = _paths(request, existing, op["id"], api)
+    return json_response(render(existing, api), status=200,
+                         headers={"Azure-AsyncOperation": headers["Azure-AsyncOperation"]})
 
 
 async def patch_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
     ckey, cluster = _cluster(sb, p)
-    body = require_object(await read_json(request))
+    body = await read_json(request)
+    props = _validate(body, patch=True)
     key = _ext_key(ckey, p["name"])
     ext = sb.data["extensions"].get(key)
     if ext is None:
         raise _ext_not_found(p["name"])
-    props = body.get("properties") or {}
-    if not isinstance(props, dict):
-        raise ArmError(400, "InvalidRequestContent", "properties must be an object.", target="properties")
-    _conflict(sb, key)
-    old = ext["properties"]
+    old = ext.get("properties") or {}
     _immutable(old, props)
     if "releaseNamespace" in props or "identity" in body and body["identity"] != ext.get("identity"):
         raise ArmError(400, "PropertyChangeNotAllowed", "Only autoUpgradeMinorVersion, releaseTrain, version, "
@@ -327,7 +400,7 @@ async def patch_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> w
             desired[k] = props[k]
     if props.get("configurationSettings") is not None:
         merged = dict(old.get("configurationSettings") or {})
-        for k, v in _dict_or_empty(props["configurationSettings"], "configurationSettings").items():
+        for k, v in props["configurationSettings"].items():
             if v is None:
                 merged.pop(k, None)  # a null value removes the key
             else:
@@ -336,16 +409,22 @@ async def patch_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> w
     protected = ext.get("protected") or {}
     if props.get("configurationProtectedSettings") is not None:
         # PATCH replaces protected settings whole (az-cli-azureml-handler.md §2).
-        protected = _dict_or_empty(props["configurationProtectedSettings"], "configurationProtectedSettings")
+        protected = dict(props["configurationProtectedSettings"])
     if desired.get("autoUpgradeMinorVersion") is True and "version" in props and props["version"] is None:
         desired["version"] = None
     _check_version_rule(desired)
+    conflict = _conflict_op(sb, key, "update")
+    if conflict is not None:
+        return _conflict_response(request, ext, conflict, 202)
     if desired == old and protected == (ext.get("protected") or {}):
-        return json_response(render(ext), status=200)
-    ext["properties"], ext["protected"] = desired, protected
-    ext["systemData"]["lastModifiedAt"] = iso_from_epoch(time.time())
-    op = _start(sb, key, ext, cluster, "update")
-    return json_response(render(ext), status=202, headers=_paths(request, ext, op["id"], request["api_version"]))
+        return json_response(render(ext, request["api_version"]), status=200)
+    trial = dict(ext, properties=desired, protected=protected)
+    op = _start(sb, key, trial, cluster, "update")
+    _set_current_version(trial, op)
+    ext.update(trial)
+    ext.setdefault("systemData", {})["lastModifiedAt"] = iso_from_epoch(time.time())
+    return json_response(render(ext, request["api_version"]), status=202,
+                         headers=_paths(request, ext, op["id"], request["api_version"]))
 
 
 async def delete_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
@@ -362,10 +441,13 @@ async def delete_ext(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> 
         del sb.data["extensions"][key]
         sb.store.mark_dirty()
         return json_response(FORCE_DELETE_BODY, status=200)
-    if ext["provisioningState"] == "Deleting":
-        op = sb.data["operations"][ext["op"]]
+    running = operations.is_running(sb, key)
+    if running is not None and running["action"] == "delete":
+        op = running  # a repeated DELETE follows the same operation
+    elif running is not None:
+        op = _conflict_op(sb, key, "delete")
+        return _conflict_response(request, ext, op, 202)
     else:
-        _conflict(sb, key)
         op = _start(sb, key, ext, cluster, "delete")
     return web.Response(status=202, headers=_paths(request, ext, op["id"], request["api_version"]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from .arm import ArmError
+from .arm import ArmError, is_int
 
 
 class Faults:
@@ -19,11 +19,12 @@ class Faults:
     def add(self, spec: Any) -> dict[str, Any]:
         if not isinstance(spec, dict):
             raise ArmError(400, "InvalidFault", "The fault must be a JSON object.")
+        self.validate(spec)
         try:
             pattern = re.compile(spec.get("path_pattern", ".*"), re.IGNORECASE)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError) as exc:
             raise ArmError(400, "InvalidFault", f"path_pattern is not a valid regex: {exc}") from None
-        status = int(spec.get("status", 500))
+        status = spec.get("status", 500)
         fault = {
             "method": (spec.get("method") or "").upper() or None,
             "path_pattern": pattern.pattern, "_re": pattern,
@@ -37,6 +38,28 @@ class Faults:
         }
         self.items.append(fault)
         return self.public(fault)
+
+    @staticmethod
+    def validate(spec: dict[str, Any]) -> None:
+        def bad(msg: str) -> ArmError:
+            return ArmError(400, "InvalidFault", msg)
+        known = {"method", "path_pattern", "count", "status", "code", "message", "retry_after", "drop_connection"}
+        unknown = set(spec) - known
+        if unknown:
+            raise bad(f"Unknown fault fields {sorted(unknown)}; known: {sorted(known)}.")
+        for k in ("method", "path_pattern", "code", "message"):
+            if spec.get(k) is not None and not isinstance(spec[k], str):
+                raise bad(f"{k} must be a string.")
+        if "count" in spec and (not is_int(spec["count"]) or spec["count"] < 1):
+            raise bad("count must be an integer >= 1.")
+        if "drop_connection" in spec and not isinstance(spec["drop_connection"], bool):
+            raise bad("drop_connection must be true or false.")
+        if "status" in spec and (not is_int(spec["status"]) or not 400 <= spec["status"] <= 599):
+            raise bad("status must be an integer HTTP error status (400..599); use drop_connection to cut the "
+                      "connection instead.")
+        ra = spec.get("retry_after")
+        if ra is not None and (not is_int(ra) or ra < 0):
+            raise bad("retry_after must be a non-negative integer (seconds).")
 
     @staticmethod
     def public(f: dict[str, Any]) -> dict[str, Any]:

@@ -76,7 +76,8 @@ def is_running(sb: "Sandbox", target: str) -> Optional[dict[str, Any]]:
     """The in-progress operation on ``target``, if any."""
     for oid in sb.pending_ops:
         op = sb.data["operations"].get(oid)
-        if op and op["target"] == target:
+        # "conflict" ops (a write refused with UpdateFailed) do not block anything themselves.
+        if op and op["target"] == target and op.get("action") != "conflict":
             return op
     return None
 

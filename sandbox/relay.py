@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import operations
-from .arm import ArmError, base_url, iso_from_epoch, json_response, read_json, require_object
+from .arm import (ArmError, base_url, iso_from_epoch, json_response, opt_bool, opt_object, opt_string, read_json,
+                  require_object, string_map)
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -24,6 +25,18 @@ NSP = RG + r"/providers/Microsoft\.Relay/namespaces/(?P<ns>[^/]+)"
 HCP = NSP + r"/hybridConnections/(?P<hc>[^/]+)"
 RULEP = HCP + r"/authorizationRules/(?P<rule>[^/]+)"
 RIGHTS = {"manage": "Manage", "send": "Send", "listen": "Listen"}
+
+
+def _common(body: Any) -> dict[str, Any]:
+    """Type checks shared by the Relay PUTs; returns the properties object ({} when absent)."""
+    body = require_object(body)
+    opt_string(body, "location", "location")
+    string_map(body.get("tags"), "tags")
+    sku = opt_object(body, "sku", "sku")
+    if sku is not None:
+        opt_string(sku, "name", "sku.name")
+        opt_string(sku, "tier", "sku.tier")
+    return opt_object(body, "properties", "properties") or {}
 
 
 def _ns_key(p: dict[str, str]) -> str:
@@ -82,6 +95,7 @@ operations.register("relay", _apply)
 
 async def put_namespace(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
     body = require_object(await read_json(request))
+    _common(body)
     if not body.get("location"):
         raise ArmError(400, "InvalidParameter", "The location is required.", target="location")
     sub = sb.data["subscriptions"][p["sub"].lower()]
@@ -143,8 +157,10 @@ async def list_namespaces(request: web.Request, sb: "Sandbox", p: dict[str, str]
 
 async def put_hc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
     body = require_object(await read_json(request, required=False))
+    props = _common(body)
+    opt_bool(props, "requiresClientAuthorization", "properties.requiresClientAuthorization")
+    opt_string(props, "userMetadata", "properties.userMetadata")
     ns = _namespace(sb, p, ready=True)
-    props = body.get("properties") or {}
     key = _hc_key(p)
     now = iso_from_epoch(time.time())
     rec = sb.data["relay"].get(key)
@@ -152,7 +168,7 @@ async def put_hc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.
     hcb = {"id": f"{ns['body']['id']}/hybridConnections/{p['hc']}", "name": p["hc"],
            "type": "Microsoft.Relay/Namespaces/HybridConnections", "location": ns["body"]["location"],
            "properties": {"createdAt": created, "updatedAt": now, "listenerCount": 0,
-                          "requiresClientAuthorization": bool(props.get("requiresClientAuthorization", True)),
+                          "requiresClientAuthorization": props.get("requiresClientAuthorization") is not False,
                           "userMetadata": props.get("userMetadata")}}
     sb.data["relay"][key] = {"kind": "hybridConnection", "body": hcb}
     sb.store.mark_dirty()
@@ -182,7 +198,7 @@ async def list_hc(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web
 
 
 def _rights(body: dict[str, Any]) -> list[str]:
-    rights = (body.get("properties") or {}).get("rights")
+    rights = _common(body).get("rights")
     if not isinstance(rights, list) or not rights:
         raise ArmError(400, "InvalidParameter", "properties.rights must be a non-empty list of Manage, Send, Listen.",
                        target="properties.rights")

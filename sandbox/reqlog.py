@@ -12,9 +12,16 @@ import time
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qsl
 
+from .arm import parse_json
+
 MASK = "***"
-# Enough for any test run or fleet rehearsal; each entry keeps both bodies (~5 KB), so the cap bounds memory.
+# Enough for any test run or fleet rehearsal.
 MAX_ENTRIES = 10000
+# Each logged body is kept as compact JSON text, cut above this size (masking happens before the cut) ...
+MAX_BODY_CHARS = 16 * 1024
+TRUNCATED_MARKER = "...[truncated by the sandbox]"
+# ... and the whole log is bounded in bytes as well as in entries: the oldest entries go first.
+MAX_TOTAL_CHARS = 64 * 1024 * 1024
 # Keys whose value is always a secret, wherever they appear in a body.
 SECRET_KEYS = {"access_token", "refresh_token", "id_token", "client_secret", "client_assertion",
                "primarykey", "secondarykey", "primaryconnectionstring", "secondaryconnectionstring",
@@ -59,8 +66,8 @@ def mask_body(raw: Optional[bytes | str], content_type: str = "") -> tuple[Any, 
         form = dict(parse_qsl(text, keep_blank_values=True))
         return _collect_and_mask(form, found), found
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = parse_json(text)  # refuses over-deep nesting, so the masking below cannot recurse too far
+    except (ValueError, RecursionError):
         return text[:2000], found
     return _collect_and_mask(parsed, found), found
 
@@ -89,20 +96,51 @@ def scrub(entry: dict[str, Any], secrets: Iterable[str]) -> dict[str, Any]:
     return json.loads(text) if changed else entry
 
 
+def _pack(body: Any) -> tuple[Optional[str], bool]:
+    """A body as compact JSON text, truncated above MAX_BODY_CHARS; (text, truncated)."""
+    if body is None:
+        return None, False
+    text = json.dumps(body, separators=(",", ":"))
+    if len(text) > MAX_BODY_CHARS:
+        return text[:MAX_BODY_CHARS] + TRUNCATED_MARKER, True
+    return text, False
+
+
 class RequestLog:
-    """Bounded in-memory log."""
+    """Bounded in-memory log (entries and bytes). Bodies are stored as text and parsed back on query."""
 
     def __init__(self) -> None:
-        self.entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=MAX_ENTRIES)
+        self.entries: collections.deque[dict[str, Any]] = collections.deque()
         self.seq = 0
+        self.chars = 0
 
     def clear(self) -> None:
         self.entries.clear()
+        self.chars = 0
+
+    @staticmethod
+    def _size(e: dict[str, Any]) -> int:
+        return 512 + len(e.get("request_body") or "") + len(e.get("response_body") or "")
 
     def add(self, entry: dict[str, Any], secrets: Iterable[str]) -> None:
         self.seq += 1
-        entry = {"seq": self.seq, "time": time.time(), **entry}
-        self.entries.append(scrub(entry, secrets))
+        entry = scrub({"seq": self.seq, "time": time.time(), **entry}, secrets)
+        for k in ("request_body", "response_body"):
+            entry[k], cut = _pack(entry.get(k))
+            if cut:
+                entry[k + "_truncated"] = True
+        self.entries.append(entry)
+        self.chars += self._size(entry)
+        while self.entries and (len(self.entries) > MAX_ENTRIES or self.chars > MAX_TOTAL_CHARS):
+            self.chars -= self._size(self.entries.popleft())
+
+    @staticmethod
+    def _public(e: dict[str, Any]) -> dict[str, Any]:
+        out = dict(e)
+        for k in ("request_body", "response_body"):
+            if out.get(k) is not None and not out.get(k + "_truncated"):
+                out[k] = json.loads(out[k])
+        return out
 
     def query(self, method: Optional[str], path_contains: Optional[str], kind: Optional[str],
               since: Optional[int]) -> list[dict[str, Any]]:
@@ -116,5 +154,5 @@ class RequestLog:
                 continue
             if since is not None and e["seq"] <= since:
                 continue
-            out.append(e)
+            out.append(self._public(e))
         return out

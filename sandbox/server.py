@@ -1,12 +1,13 @@
 """The aiohttp application: one middleware (errors, logging, common ARM headers) and one dispatcher.
 
-Request flow for ARM paths: settle due operations -> injected fault? -> route -> bearer token ->
-rate limit -> api-version -> subscription exists -> provider registered -> handler.
+Request flow for ARM paths: settle due operations -> injected fault? -> bearer token -> rate limit ->
+route (404/405) -> api-version -> subscription exists -> provider registered -> handler. The token is
+checked before the route is matched, so an unauthenticated caller learns nothing about the routes.
+Logging can never turn a response into a plain-text 500: every failure in it is caught and logged.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import signal
@@ -20,7 +21,7 @@ from aiohttp import web
 
 from . import (auth, cloud, connected_clusters, container_service, control, extensions, network, providers,
                relay, subscriptions)
-from .arm import ArmError, check_api_version, query_get
+from .arm import MAX_BODY_BYTES, ArmError, check_api_version, parse_json, query_get, too_large
 from .core import Sandbox
 from .reqlog import mask_body, protected_keys
 from .routing import Router
@@ -140,6 +141,8 @@ async def arm_middleware(request: web.Request, handler: Any) -> web.StreamRespon
     except DropConnection:
         _log(request, None, started, dropped=True)
         raise asyncio.CancelledError() from None
+    except web.HTTPRequestEntityTooLarge:
+        resp = too_large().response()
     except web.HTTPException as exc:
         resp = ArmError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason).response()
     except asyncio.CancelledError:
@@ -165,6 +168,14 @@ async def arm_middleware(request: web.Request, handler: Any) -> web.StreamRespon
 
 
 def _log(request: web.Request, resp: Optional[web.StreamResponse], started: float, dropped: bool = False) -> None:
+    """Log the exchange; never raises (a logging bug must not replace the response with a bare 500)."""
+    try:
+        _log_entry(request, resp, started, dropped)
+    except Exception:  # noqa: BLE001
+        log.error("request log failed on %s %s\n%s", request.method, request.path, traceback.format_exc())
+
+
+def _log_entry(request: web.Request, resp: Optional[web.StreamResponse], started: float, dropped: bool) -> None:
     sb: Sandbox = request.app["sandbox"]
     raw = request.get("raw_body")
     req_body, secrets = mask_body(raw, request.headers.get("Content-Type", ""))
@@ -175,8 +186,8 @@ def _log(request: web.Request, resp: Optional[web.StreamResponse], started: floa
     unmasked: Any = None
     if raw:
         try:
-            unmasked = json.loads(raw)
-        except ValueError:
+            unmasked = parse_json(raw)
+        except (ValueError, RecursionError):
             unmasked = None
     entry: dict[str, Any] = {
         "kind": request.get("kind", "arm"), "method": request.method, "path": request.path,
@@ -206,7 +217,7 @@ async def body_capture(request: web.Request, handler: Any) -> web.StreamResponse
 
 
 def create_app(sb: Sandbox) -> web.Application:
-    app = web.Application(middlewares=[arm_middleware, body_capture], client_max_size=16 * 1024 * 1024)
+    app = web.Application(middlewares=[arm_middleware, body_capture], client_max_size=MAX_BODY_BYTES)
     app["sandbox"] = sb
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any, Optional
 
-from .arm import ArmError, iso_from_epoch
+from .arm import ArmError, is_int, iso_from_epoch
 
 DEFAULT_SUBSCRIPTION = "6b1e4d4a-0000-4000-8000-00000000a001"
 TENANT_ID = "6b1e4d4a-0000-4000-8000-00000000e001"
@@ -148,10 +148,26 @@ def connected_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str,
 VALID_TYPES = {"managedclusters": "managedClusters", "connectedclusters": "connectedClusters"}
 
 
-def seed_cluster(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """Validate a seed spec and add/replace the cluster in ``data``; return the body."""
+def validate_spec(spec: Any) -> None:
+    """Every check seed_cluster makes, without touching any state (so a batch is all-or-nothing)."""
     if not isinstance(spec, dict) or not spec.get("name"):
         raise ArmError(400, "InvalidClusterSpec", "Each cluster needs at least a 'name'.")
+    _check_spec_types(spec)
+    if VALID_TYPES.get(str(spec.get("cluster_type", "managedClusters")).lower()) is None:
+        raise ArmError(400, "InvalidClusterSpec", "cluster_type must be managedClusters or connectedClusters.")
+    if spec.get("identity_type", "SystemAssigned") not in ("SystemAssigned", "UserAssigned", "ServicePrincipal"):
+        raise ArmError(400, "InvalidClusterSpec", "identity_type must be SystemAssigned, UserAssigned or ServicePrincipal.")
+    delay = spec.get("provisioning_delay_seconds")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 86400):
+        raise ArmError(400, "InvalidClusterSpec", "provisioning_delay_seconds must be a non-negative number.")
+
+
+def seed_cluster(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Validate a seed spec and add/replace the cluster in ``data``; return the body."""
+    validate_spec(spec)
+    if not isinstance(spec, dict) or not spec.get("name"):
+        raise ArmError(400, "InvalidClusterSpec", "Each cluster needs at least a 'name'.")
+    _check_spec_types(spec)
     ctype = VALID_TYPES.get(str(spec.get("cluster_type", "managedClusters")).lower())
     if ctype is None:
         raise ArmError(400, "InvalidClusterSpec", "cluster_type must be managedClusters or connectedClusters.")
@@ -172,6 +188,35 @@ def seed_cluster(data: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         record["provisioning_delay_seconds"] = float(delay)
     data["clusters"][body["id"].lower()] = record
     return body
+
+
+SPEC_STRINGS = ("name", "cluster_type", "subscription_id", "resource_group", "location", "identity_type",
+                "distribution", "distribution_version", "connectivity_status", "kubernetes_version", "vm_size",
+                "infrastructure", "agent_version", "kind")
+SPEC_BOOLS = ("local_accounts", "pod_identity")
+
+
+def _check_spec_types(spec: dict[str, Any]) -> None:
+    def bad(msg: str) -> ArmError:
+        return ArmError(400, "InvalidClusterSpec", msg)
+    for k in SPEC_STRINGS:
+        if spec.get(k) is not None and not isinstance(spec[k], str):
+            raise bad(f"{k} must be a string.")
+    for k in ("name", "subscription_id", "resource_group"):
+        v = spec.get(k)
+        if isinstance(v, str) and ("/" in v or not v.strip() or len(v) > 256):
+            raise bad(f"{k} must be a non-empty name without '/'.")
+    for k in SPEC_BOOLS:
+        if spec.get(k) is not None and not isinstance(spec[k], bool):
+            raise bad(f"{k} must be true or false.")
+    if "node_count" in spec and (not is_int(spec["node_count"]) or not 0 <= spec["node_count"] <= 5000):
+        raise bad("node_count must be an integer between 0 and 5000.")
+    ranges = spec.get("authorized_ip_ranges")
+    if ranges is not None and (not isinstance(ranges, list) or not all(isinstance(r, str) for r in ranges)):
+        raise bad("authorized_ip_ranges must be a list of strings.")
+    tags = spec.get("tags")
+    if tags is not None and (not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values())):
+        raise bad("tags must be an object of strings.")
 
 
 def ensure_resource_group(data: dict[str, Any], sub: str, rg: str, location: str) -> None:

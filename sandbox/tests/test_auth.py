@@ -82,7 +82,8 @@ def test_expired_token_rejected(sandbox):
     status, body, _ = sandbox.ctl("GET", "/msi/token?api-version=2019-08-01&resource=https://management.azure.com",
                                   headers={"X-IDENTITY-HEADER": sandbox.env["IDENTITY_HEADER"]})
     status, body, _ = sandbox.ctl("GET", ARM_GET, headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert status == 401 and "expired" in body["error"]["message"]
+    assert status == 401 and body["error"]["code"] == "ExpiredAuthenticationToken"
+    assert "is earlier than current UTC time" in body["error"]["message"]
 
 
 def test_sdk_without_token_gets_client_auth_error(sandbox):

@@ -5,7 +5,7 @@ import time
 import types
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.kubernetesconfiguration.models import Extension, PatchExtension, Scope, ScopeCluster
 
 from .conftest import RG, SUB
@@ -24,6 +24,15 @@ def aml(**settings: str) -> Extension:
                      configuration_protected_settings={"relayServerConnectionString": "Endpoint=sb://x;Key=TOPSECRET"})
 
 
+def _op_statuses(sandbox, since: int = 0) -> list[str]:
+    """The distinct op-status values the SDK saw, in order (since= filters the log by sequence number)."""
+    out: list[str] = []
+    for e in sandbox.requests(path_contains="/operations/", method="GET", since=str(since)):
+        if not out or out[-1] != e["response_body"]["status"]:
+            out.append(e["response_body"]["status"])
+    return out
+
+
 def test_recorded_sequence_r1(sandbox, ext_client):
     """PUT new -> 201 + api-Version async header; {} protected settings; force delete 200 at once."""
     token = sandbox.token()
@@ -38,6 +47,8 @@ def test_recorded_sequence_r1(sandbox, ext_client):
     assert put["properties"]["provisioningState"] == "Creating"
     assert put["properties"]["configurationProtectedSettings"] == {}
     assert put["properties"]["currentVersion"] is None
+    for absent in ("errorInfo", "customLocationSettings", "packageUri", "autoUpgradeMode", "extensionState"):
+        assert absent not in put["properties"], absent  # R1 has none of them
     assert "/Microsoft.Kubernetes/ConnectedClusters/arc-aml-demo/" in headers["Azure-AsyncOperation"]
     assert headers["Azure-AsyncOperation"].endswith("?api-Version=2023-05-01")
     assert "Location" in headers and "Retry-After" not in headers
@@ -47,6 +58,8 @@ def test_recorded_sequence_r1(sandbox, ext_client):
     assert lst["value"][0]["properties"]["configurationProtectedSettings"] == {}
     status, got, _ = sandbox.ctl("GET", EXT_PATH + "/dapr?api-version=2023-05-01", headers=hdr)
     assert got["properties"]["configurationProtectedSettings"] == {}
+    # R1: the GETs while still Creating already show currentVersion.
+    assert got["properties"]["provisioningState"] == "Creating" and got["properties"]["currentVersion"] == "1.6.0"
     status, deleted, headers = sandbox.ctl("DELETE", EXT_PATH + "/dapr?api-version=2023-05-01&forceDelete=true",
                                            headers=hdr)
     assert status == 200
@@ -64,15 +77,17 @@ def test_sdk_create_get_update_delete(sandbox, ext_client):
     assert ext.aks_assigned_identity.type == "SystemAssigned"
     got = ext_client.extensions.get(*AKS, "azureml")
     assert got.configuration_settings["enableTraining"] == "True"
-    # The op status document went Creating -> Succeeded.
-    ops = [e for e in sandbox.requests(path_contains="/operations/") if e["method"] == "GET"]
-    assert ops[-1]["response_body"]["status"] == "Succeeded"
-    assert any(e["response_body"]["status"] == "Creating" for e in ops) or len(ops) == 1
+    # The op status document went Creating -> Succeeded (the 0.2 s delay outlasts the first 0.05 s poll).
+    assert _op_statuses(sandbox) == ["Creating", "Succeeded"]
+    assert sandbox.requests(method="PUT")[0]["response_body"]["properties"]["provisioningState"] == "Creating"
     patch = PatchExtension(auto_upgrade_minor_version=False, release_train="stable",
                            configuration_settings={"enableInference": "False"})
+    seq = sandbox.ctl("GET", "/_sandbox/requests")[1]["last_seq"]
     updated = ext_client.extensions.begin_update(*AKS, "azureml", patch).result()
     assert updated.configuration_settings == {"enableTraining": "True", "enableInference": "False"}
     assert [e["status"] for e in sandbox.requests(method="PATCH")] == [202]
+    assert sandbox.requests(method="PATCH")[0]["response_body"]["properties"]["provisioningState"] == "Updating"
+    assert _op_statuses(sandbox, since=seq) == ["Updating", "Succeeded"]
     # Same patch again: nothing changes -> 200, no LRO.
     ext_client.extensions.begin_update(*AKS, "azureml", patch).result()
     assert [e["status"] for e in sandbox.requests(method="PATCH")] == [202, 200]
@@ -82,8 +97,10 @@ def test_sdk_create_get_update_delete(sandbox, ext_client):
         configuration_protected_settings={"other": "x-secret"})).result()
     stored = sandbox.ctl("GET", "/_sandbox/extensions")[1]["value"][0]
     assert stored["protected_keys"] == ["other"] and stored["configurationProtectedSettings"] == {"other": "***"}
+    seq = sandbox.ctl("GET", "/_sandbox/requests")[1]["last_seq"]
     assert ext_client.extensions.begin_delete(*AKS, "azureml").result() is None
     assert [e["status"] for e in sandbox.requests(method="DELETE")] == [202]
+    assert _op_statuses(sandbox, since=seq) == ["Deleting", "Succeeded"]
     with pytest.raises(ResourceNotFoundError) as err:
         ext_client.extensions.get(*AKS, "azureml")
     assert err.value.error.code == "ResourceNotFound"
@@ -120,8 +137,11 @@ def test_failed_install_health_check(sandbox, ext_client, credential):
     assert err.value.error.code == "ExtensionOperationFailed" and "E40002" in err.value.message
     got = ext_client.extensions.get(*args, "azureml")
     assert got.provisioning_state == "Failed"
-    assert got.statuses[0].code == "E40002" and got.statuses[0].level == "Error"
-    assert got.error_info.code == "E40002"
+    # R2's shape for a failed install: level, displayStatus and time are null; the code names the cause.
+    assert got.statuses[0].code == "E40002" and got.statuses[0].level is None
+    assert got.statuses[0].display_status is None and got.statuses[0].time is None
+    assert "INSUFFICIENT_NODE" in got.statuses[0].message
+    assert got.error_info.code == "E40002" and got.current_version is None
     # inferenceRouterHA=false passes; the PUT retries the failed install.
     ok = ext_client.extensions.begin_create(*args, "azureml", aml(enableInference="true", inferenceRouterHA="false")).result()
     assert ok.provisioning_state == "Succeeded" and ok.statuses == [] and ok.error_info is None
@@ -142,13 +162,28 @@ def test_failure_rule_from_settings(sandbox, ext_client):
 
 
 def test_conflict_while_running(sandbox, ext_client):
+    """arm-protocol.md §3: the write is accepted; its async operation ends Failed with UpdateFailed."""
     sandbox.settings(provisioning_delay_seconds=5)
     ext_client.extensions.begin_create(*AKS, "azureml", aml(), polling=False).result()
-    with pytest.raises(ResourceExistsError) as err:
-        ext_client.extensions.begin_update(*AKS, "azureml", PatchExtension(
-            auto_upgrade_minor_version=False, release_train="stable", configuration_settings={"a": "b"}))
-    assert err.value.status_code == 409 and err.value.error.code == "Conflict"
-    assert "conflicting operation" in err.value.message
+    poller = ext_client.extensions.begin_update(*AKS, "azureml", PatchExtension(
+        auto_upgrade_minor_version=False, release_train="stable", configuration_settings={"a": "b"}))
+    with pytest.raises(HttpResponseError) as err:
+        poller.result()
+    assert err.value.error.code == "UpdateFailed"
+    assert "Update failed for this resource, as there is a conflicting operation in progress. Please try after " \
+           "sometime." in err.value.message
+    assert sandbox.requests(method="PATCH")[-1]["status"] == 202
+    # The running install is untouched: still Creating, without the patched setting.
+    got = ext_client.extensions.get(*AKS, "azureml")
+    assert got.provisioning_state == "Creating" and "a" not in got.configuration_settings
+    # The same for a PUT and a (non-forced) DELETE.
+    with pytest.raises(HttpResponseError) as err:
+        ext_client.extensions.begin_create(*AKS, "azureml", aml(extra="1")).result()
+    assert err.value.error.code == "UpdateFailed"
+    with pytest.raises(HttpResponseError) as err:
+        ext_client.extensions.begin_delete(*AKS, "azureml").result()
+    assert err.value.error.code == "UpdateFailed"
+    assert ext_client.extensions.get(*AKS, "azureml").provisioning_state == "Creating"
     # A forced delete still works at once.
     ext_client.extensions.begin_delete(*AKS, "azureml", force_delete=True).result()
     assert sandbox.requests(method="DELETE")[-1]["status"] == 200
@@ -172,6 +207,14 @@ def test_missing_cluster_and_extension(sandbox, ext_client):
         ext_client.extensions.get(RG, "Microsoft.Kubernetes", "connectedClusters", "nope", "azureml")
     assert err.value.error.code == "ResourceNotFound"
     assert "'Microsoft.Kubernetes/connectedClusters/nope' under resource group" in err.value.message
+    with pytest.raises(ResourceNotFoundError) as err:
+        ext_client.extensions.get(RG, "Microsoft.ContainerService", "managedClusters", "nope-aks", "azureml")
+    assert err.value.error.code == "ResourceNotFound"
+    assert err.value.error.message.startswith("The Resource 'Microsoft.ContainerService/managedClusters/nope-aks' "
+                                              f"under resource group '{RG}' was not found.")
+    with pytest.raises(ResourceNotFoundError):
+        ext_client.extensions.begin_create(RG, "Microsoft.ContainerService", "managedClusters", "nope-aks",
+                                           "azureml", aml())
     with pytest.raises(ResourceNotFoundError) as err:
         ext_client.extensions.get(*ARC, "missing")
     assert "Extension with name 'missing' not found" in err.value.message
@@ -237,9 +280,11 @@ def test_raw_protocol_details(sandbox):
     assert status == 200 and op_headers["Retry-After"] == "1"
     assert doc["status"] == "Creating" and doc["properties"] == {} and doc["error"] is None
     assert doc["name"] == op_url.rsplit("/", 1)[1].split("?")[0] and doc["id"].endswith(doc["name"])
-    status, err, _ = sandbox.ctl("PATCH", EXT_PATH + "/flux?api-version=2023-05-01",
-                                 {"properties": {"configurationSettings": {"a": "b"}}}, headers=hdr)
-    assert status == 409 and err["error"]["code"] == "Conflict"
+    status, body, headers = sandbox.ctl("PATCH", EXT_PATH + "/flux?api-version=2023-05-01",
+                                        {"properties": {"configurationSettings": {"a": "b"}}}, headers=hdr)
+    assert status == 202 and body["properties"]["provisioningState"] == "Creating"
+    status, doc, _ = sandbox.ctl("GET", headers["Azure-AsyncOperation"][len(sandbox.url):], headers=hdr)
+    assert status == 200 and doc["status"] == "Failed" and doc["error"]["code"] == "UpdateFailed"
     sandbox.settings(provisioning_delay_seconds=0)
     sandbox.ctl("DELETE", EXT_PATH + "/flux?api-version=2023-05-01&forceDelete=true", headers=hdr)
     sandbox.ctl("PUT", EXT_PATH + "/flux?api-version=2023-05-01", body, headers=hdr)
