@@ -51,38 +51,41 @@ class ExtensionService:
     def where(self) -> str:
         return f"{self.cluster_type}/{self.cluster_name} in resource group {self.resource_group}"
 
+    # --- reads: a missing resource is None, any other Azure error one readable failure
+    def _read(self, operation: Callable[[], Any], action: str) -> dict[str, Any] | None:
+        try:
+            return to_rest(operation())
+        except ResourceNotFoundError:
+            return None
+        except Exception as exc:  # an AzureError
+            self.azure.fail_azure(exc, action)
+
     # --- the cluster
+    def _cluster_or_none(self) -> dict[str, Any] | None:
+        if self.cluster_type == "managedClusters":
+            from azure.mgmt.containerservice import ContainerServiceClient
+
+            get = self.azure.client(ContainerServiceClient).managed_clusters.get
+        else:
+            from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
+
+            get = self.azure.client(ConnectedKubernetesClient).connected_cluster.get
+        return self._read(lambda: get(self.resource_group, self.cluster_name), f"read cluster {self.where}")
+
     def cluster(self) -> dict[str, Any]:
         """The cluster resource as ARM JSON; a missing cluster fails with what to check."""
-        try:
-            return to_rest(self.cluster_get())
-        except ResourceNotFoundError:
+        found = self._cluster_or_none()
+        if found is None:
             other = "connectedClusters" if self.cluster_type == "managedClusters" else "managedClusters"
             self.azure.fail(
                 f"Cluster {self.where} was not found in subscription {self.azure.subscription_id}. Check "
                 f"cluster_name and resource_group, and cluster_type ({other} if it is "
                 f"{'an Arc-enabled' if other == 'connectedClusters' else 'an AKS'} cluster)."
             )
-        except Exception as exc:  # an AzureError: one readable failure
-            self.azure.fail_azure(exc, f"read cluster {self.where}")
+        return found
 
     def cluster_exists(self) -> bool:
-        try:
-            self.cluster_get()
-        except ResourceNotFoundError:
-            return False
-        except Exception as exc:
-            self.azure.fail_azure(exc, f"read cluster {self.where}")
-        return True
-
-    def cluster_get(self) -> Any:
-        if self.cluster_type == "managedClusters":
-            from azure.mgmt.containerservice import ContainerServiceClient
-
-            return self.azure.client(ContainerServiceClient).managed_clusters.get(self.resource_group, self.cluster_name)
-        from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
-
-        return self.azure.client(ConnectedKubernetesClient).connected_cluster.get(self.resource_group, self.cluster_name)
+        return self._cluster_or_none() is not None
 
     # --- resource providers
     @cached_property
@@ -103,12 +106,7 @@ class ExtensionService:
 
     # --- extensions
     def get(self, name: str) -> dict[str, Any] | None:
-        try:
-            return to_rest(self._extensions.get(*self._path(name)))
-        except ResourceNotFoundError:
-            return None
-        except Exception as exc:
-            self.azure.fail_azure(exc, f"read extension {name} on {self.where}")
+        return self._read(lambda: self._extensions.get(*self._path(name)), f"read extension {name} on {self.where}")
 
     def list(self) -> list[dict[str, Any]]:
         try:
