@@ -138,9 +138,15 @@ class AuthChoice:
 
 def read_credential_file(path: str, profile: str | None) -> dict[str, str] | None:
     """Return the profile section of an azure.azcollection style credential file, if any."""
-    parser = configparser.ConfigParser()
-    if not parser.read(os.path.expanduser(path)):
-        return None
+    # No interpolation: a '%' in a secret is a character, not a reference.
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        if not parser.read(os.path.expanduser(path)):
+            return None
+    except configparser.Error as exc:
+        # The parser's own message may quote a line of the file, secret included.
+        raise AzureAuthError(f"The credential file {path} is not an INI file with [profile] sections "
+                             f"({type(exc).__name__}); fix it or point AZURE_CREDENTIAL_FILE elsewhere.") from None
     section = profile or "default"
     if not parser.has_section(section):
         return None

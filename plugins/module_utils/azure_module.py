@@ -23,11 +23,11 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors impo
 
 SDK_IMPORT_ERROR: Exception | None
 try:
-    from azure.core.exceptions import AzureError
+    from azure.core.exceptions import AzureError, DeserializationError
     from azure.core.pipeline.policies import RetryPolicy
 except ImportError as exc:  # reported by the module through missing_required_lib
     SDK_IMPORT_ERROR = exc
-    AzureError = Exception  # keeps `except` clauses valid without the SDK
+    AzureError = DeserializationError = Exception  # keeps `except` clauses valid without the SDK
     RetryPolicy = object
 else:
     SDK_IMPORT_ERROR = None
@@ -122,16 +122,21 @@ class AzureModule:
 
     @cached_property
     def _auth_choice(self) -> azure_auth.AuthChoice:
-        credential_file = azure_auth.read_credential_file(
-            os.environ.get("AZURE_CREDENTIAL_FILE", "~/.azure/credentials"), self.params["profile"])
         try:
+            credential_file = None
+            if self.params["auth_source"] in ("auto", "credential_file"):
+                credential_file = azure_auth.read_credential_file(
+                    os.environ.get("AZURE_CREDENTIAL_FILE", "~/.azure/credentials"), self.params["profile"])
             return azure_auth.choose_auth(self.params, os.environ, credential_file)
         except azure_auth.AzureAuthError as exc:
             self.fail(str(exc))
 
     @cached_property
     def credential(self) -> Any:
-        return azure_auth.build_credential(self._auth_choice, self.cloud, self.verify_tls)
+        try:
+            return azure_auth.build_credential(self._auth_choice, self.cloud, self.verify_tls)
+        except ValueError as exc:  # azure-identity refuses a malformed tenant or authority
+            self.fail(f"The credentials are not usable: {exc}. Check tenant, client_id and cloud_environment.")
 
     @cached_property
     def subscription_id(self) -> str:
@@ -195,7 +200,7 @@ class AzureModule:
         """Run one SDK call; an Azure error fails the task with a readable message."""
         try:
             return operation()
-        except AzureError as exc:
+        except (AzureError, DeserializationError) as exc:  # the latter is a ValueError: an unreadable answer
             self.fail_azure(exc, action)
 
     def wait_for(self, poller: Any, action: str, *, always: bool = False,
@@ -211,7 +216,7 @@ class AzureModule:
         started = time.monotonic()
         try:
             result = poller.result(timeout=timeout)
-        except AzureError as exc:
+        except (AzureError, DeserializationError) as exc:
             if on_failure is not None:
                 on_failure(exc)
             self.fail_azure(exc, action)

@@ -69,9 +69,30 @@ class RelayService:
         n = self.names
         return _get_or_none(lambda: self._client.hybrid_connections.get(n.resource_group, n.namespace, n.hybrid_connection))
 
-    def hybrid_connection_exists(self) -> bool:
-        return self.azure.call(lambda: self._hybrid_connection() is not None,
+    def _rule(self) -> Any:
+        n = self.names
+        return _get_or_none(lambda: self._client.hybrid_connections.get_authorization_rule(
+            n.resource_group, n.namespace, n.hybrid_connection, n.rule))
+
+    def complete(self) -> bool:
+        """Whether the hybrid connection and its rule both exist (reads only)."""
+        return self.azure.call(lambda: self._hybrid_connection() is not None and self._rule() is not None,
                                f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
+
+    def removal_plan(self) -> list[str]:
+        """What remove() would delete (reads only, for check mode)."""
+        return self.azure.call(self._removal_plan, f"read the Azure Relay resources of {self.names.hybrid_connection}")
+
+    def _removal_plan(self) -> list[str]:
+        n, plan = self.names, []
+        if self._hybrid_connection() is not None:
+            plan.append(f"hybrid connection {n.hybrid_connection}")
+        if self._namespace() is not None:
+            others = [hc for hc in self._client.hybrid_connections.list_by_namespace(n.resource_group, n.namespace)
+                      if (hc.get("name") or "").lower() != n.hybrid_connection.lower()]
+            if not others:
+                plan.append(f"namespace {n.namespace}")
+        return plan
 
     def ensure(self, location: str) -> list[str]:
         """Create what is missing of namespace, hybrid connection and rule; return what was created."""
@@ -95,9 +116,7 @@ class RelayService:
             self._client.hybrid_connections.create_or_update(
                 n.resource_group, n.namespace, n.hybrid_connection, {"properties": {"requiresClientAuthorization": True}})
             created.append(f"hybrid connection {n.hybrid_connection}")
-        rule = _get_or_none(lambda: self._client.hybrid_connections.get_authorization_rule(
-            n.resource_group, n.namespace, n.hybrid_connection, n.rule))
-        if rule is None:
+        if self._rule() is None:
             self._client.hybrid_connections.create_or_update_authorization_rule(
                 n.resource_group, n.namespace, n.hybrid_connection, n.rule, {"properties": {"rights": list(RULE_RIGHTS)}})
             created.append(f"authorization rule {n.rule}")
@@ -109,8 +128,11 @@ class RelayService:
         keys = self.azure.call(
             lambda: self._client.hybrid_connections.list_keys(n.resource_group, n.namespace, n.hybrid_connection, n.rule),
             f"read the keys of Azure Relay hybrid connection {n.hybrid_connection}")
-        secret = keys["primaryConnectionString"]
+        secret = keys.get("primaryConnectionString")
         self.azure.hide(secret, keys.get("primaryKey"), keys.get("secondaryKey"), keys.get("secondaryConnectionString"))
+        if not secret:
+            self.azure.fail(f"Azure Relay returned no connection string for rule {n.rule} of hybrid connection "
+                            f"{n.hybrid_connection}: check the rule has Manage, Send and Listen rights.")
         return secret
 
     def remove(self) -> list[str]:
@@ -118,13 +140,10 @@ class RelayService:
         return self.azure.call(self._remove, f"delete the Azure Relay resources of {self.names.hybrid_connection}")
 
     def _remove(self) -> list[str]:
-        n, removed = self.names, []
-        if self._hybrid_connection() is not None:
+        n, plan = self.names, self._removal_plan()
+        if f"hybrid connection {n.hybrid_connection}" in plan:
             self._client.hybrid_connections.delete(n.resource_group, n.namespace, n.hybrid_connection)
-            removed.append(f"hybrid connection {n.hybrid_connection}")
-        if self._namespace() is not None and not list(self._client.hybrid_connections.list_by_namespace(
-                n.resource_group, n.namespace)):
+        if f"namespace {n.namespace}" in plan:
             self.azure.wait_for(self._client.namespaces.begin_delete(n.resource_group, n.namespace),
                                 f"delete the Azure Relay namespace {n.namespace}", always=True)
-            removed.append(f"namespace {n.namespace}")
-        return removed
+        return plan

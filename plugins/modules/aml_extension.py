@@ -427,9 +427,11 @@ class AmlExtension:
             self.finish(False, current, facts, [])
         if provisioning_state(current) in IN_PROGRESS:
             self.fail_in_progress(current, "differs from the task")
+        self.ensure_provider(PROVIDER_NAMESPACE)  # before the Relay work below: a certain failure fails first
         if outcome.action == "create" or outcome.sends_protected or relay_missing:
             if relay_missing:
-                self.actions.append("recreate the missing Azure Relay hybrid connection and resend the protected settings")
+                self.actions.append("recreate the missing Azure Relay hybrid connection or rule, and resend the "
+                                    "protected settings")
             desired = self.complete_protected(desired, facts, needs_relay)
             outcome = plan(desired, current, resend_protected=True, equal=aml_settings.settings_equal,
                            is_default=aml_settings.is_default)
@@ -441,7 +443,6 @@ class AmlExtension:
         after = diff_view(desired) if outcome.action == "create" else diff_view(
             expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected else [])
         self.diff = {"before": diff_view(current), "after": after}
-        self.ensure_provider(PROVIDER_NAMESPACE)
         verb = "create" if outcome.action == "create" else "update"
         self.actions.append(f"{verb} extension {self.name} ({'; '.join(outcome.reasons)})")
         if self.azure.check_mode:
@@ -525,7 +526,7 @@ class AmlExtension:
         return relay.RelayService(self.azure, relay.RelayNames(p["resource_group"], namespace, hybrid_connection, rule))
 
     def relay_present(self) -> bool:
-        return self.provider_registered(relay.PROVIDER_NAMESPACE) and self.relay().hybrid_connection_exists()
+        return self.provider_registered(relay.PROVIDER_NAMESPACE) and self.relay().complete()
 
     def with_relay_connection(self, desired: DesiredExtension, facts: dict[str, Any]) -> DesiredExtension:
         """Create or reuse the Azure Relay resources an Arc install needs, and add their connection string."""
@@ -577,9 +578,8 @@ class AmlExtension:
     def absent(self) -> None:
         p = self.azure.params
         current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
-        if provisioning_state(current) != "deleting":  # a deletion under way is what this task asks for
-            current = self.service.settle(self.name, current)
-        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:
+        current = self.service.settle(self.name, current)  # a deletion under way too: it ends with the extension gone
+        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:  # wait: false
             self.fail_in_progress(current, "cannot be deleted yet")
         if current is None and not self.service.cluster_exists():
             self.azure.warn(f"Cluster {self.service.where} does not exist, so neither does the extension; check "
@@ -595,11 +595,8 @@ class AmlExtension:
 
     def remove_relay(self) -> None:
         service = self.relay()
-        if self.azure.check_mode:
-            if service.hybrid_connection_exists():
-                self.actions.append(f"delete Azure Relay hybrid connection {service.names.hybrid_connection}")
-            return
-        self.actions += [f"delete Azure Relay {what}" for what in service.remove()]
+        removed = service.removal_plan() if self.azure.check_mode else service.remove()
+        self.actions += [f"delete Azure Relay {what}" for what in removed]
 
     # --- report
     def finish(self, changed: bool, resource: dict[str, Any] | None, facts: dict[str, Any] | None,

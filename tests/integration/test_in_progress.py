@@ -47,3 +47,13 @@ def test_present_during_deletion_waits_and_installs_again(sandbox, run_playbook)
     run = run_playbook(play(task("install again", **args, config=POC_CONFIG), task("show", EXTENSION_INFO, **args)))
     assert run.task("install again")["changed"] is True, run.stdout
     assert run.task("show")["extensions"][0]["provisioning_state"] == "Succeeded"
+
+
+def test_absent_waits_for_a_deletion_already_running(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster(provisioning_delay_seconds=2)
+    args = target(cluster)
+    run_playbook(play(task("install", **args, config=POC_CONFIG)))
+    run_playbook(play(task("start delete", **args, state="absent", wait=False)))
+    run = run_playbook(play(task("remove", **args, state="absent"), task("show", EXTENSION_INFO, **args)))
+    assert run.task("remove")["changed"] is False, run.stdout
+    assert run.task("show")["extensions"] == []  # waited until it was gone

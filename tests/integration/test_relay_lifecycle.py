@@ -68,3 +68,39 @@ def test_register_provider_false_refuses_an_unregistered_relay(sandbox, run_play
                                     config={"enableTraining": True}, register_provider=False))).task("install")
     assert result.get("failed") is True
     assert "Microsoft.Relay" in result["msg"] and "register_provider" in result["msg"]
+
+
+def test_a_deleted_authorization_rule_is_recreated(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4)
+    args = dict(target(cluster), config={"enableTraining": True})
+    run = run_playbook(play(task("install", **args)))
+    hybrid_connection = run.task("install")["extension"]["settings"]["relayserver.hybridConnectionResourceID"]
+    arm_request(sandbox, "DELETE", hybrid_connection + "/authorizationRules/azureml_rw?api-version=2024-01-01")
+    run = run_playbook(play(task("repair", **args), task("again", **args)))
+    assert run.task("repair")["changed"] is True, run.stdout
+    assert any("authorization rule" in a for a in run.task("repair")["actions"])
+    assert run.task("again")["changed"] is False
+
+
+def test_check_mode_reports_the_relay_namespace_a_removal_would_delete(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4)
+    args = target(cluster)
+    run_playbook(play(task("install", **args, config={"enableTraining": True})))
+    predicted = run_playbook(play(task("remove", **args, state="absent", delete_relay=True)), check=True)
+    actual = run_playbook(play(task("remove", **args, state="absent", delete_relay=True)))
+    relay_actions = [a for a in predicted.task("remove")["actions"] if "Relay" in a]
+    assert len(relay_actions) == 2, predicted.stdout  # the hybrid connection and the namespace
+    assert relay_actions == [a for a in actual.task("remove")["actions"] if "Relay" in a]
+
+
+def test_a_certain_failure_comes_before_any_relay_write(sandbox, run_playbook):
+    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a03"
+    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
+                                              "providers": {"Microsoft.KubernetesConfiguration": "NotRegistered"}})
+    cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
+    result = run_playbook(play(task("install", **target(cluster), subscription_id=subscription,
+                                    config={"enableTraining": True}, register_provider=False))).task("install")
+    assert result.get("failed") is True and "Microsoft.KubernetesConfiguration" in result["msg"]
+    writes = [e for e in sandbox.control("GET", "requests")["value"]
+              if subscription in e["path"] and e["method"] != "GET"]
+    assert writes == []

@@ -75,3 +75,18 @@ def test_explicit_sources():
         choose_auth({"auth_source": "env"}, {}, None)
     with pytest.raises(AzureAuthError, match="profile"):
         choose_auth({"auth_source": "credential_file", "profile": "prod"}, {}, None)
+
+
+def test_credential_files_are_read_literally_and_broken_ones_fail_without_their_content(tmp_path):
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_auth import read_credential_file
+
+    good = tmp_path / "credentials"
+    good.write_text("[default]\nclient_id=app\nsecret=ab%cdSECRETVALUE\ntenant=t\n")
+    assert read_credential_file(str(good), None)["secret"] == "ab%cdSECRETVALUE"
+    assert read_credential_file(str(good), "other") is None
+    assert read_credential_file(str(tmp_path / "missing"), None) is None
+    broken = tmp_path / "broken"
+    broken.write_text("secret=TOPSECRETVALUE\n")
+    with pytest.raises(AzureAuthError) as info:
+        read_credential_file(str(broken), None)
+    assert "TOPSECRETVALUE" not in str(info.value) and "AZURE_CREDENTIAL_FILE" in str(info.value)
