@@ -433,8 +433,7 @@ class AmlExtension:
                 self.actions.append("recreate the missing Azure Relay hybrid connection or rule, and resend the "
                                     "protected settings")
             desired = self.complete_protected(desired, facts, needs_relay)
-            outcome = plan(desired, current, resend_protected=True, equal=aml_settings.settings_equal,
-                           is_default=aml_settings.is_default)
+            outcome = self.plan(desired, current, resend_protected=True)
         self.apply(outcome, desired, current, facts)
 
     def apply(self, outcome: Plan, desired: DesiredExtension, current: dict[str, Any] | None,
@@ -470,11 +469,14 @@ class AmlExtension:
             return "on_create"
         return policy
 
-    def plan(self, desired: DesiredExtension, current: dict[str, Any] | None) -> Plan:
-        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings")
-        resend = protected_fingerprint.should_send(self.protected_policy(desired, current), desired.protected,
-                                                   current_settings)
-        return plan(desired, current, resend_protected=resend, equal=aml_settings.settings_equal,
+    def plan(self, desired: DesiredExtension, current: dict[str, Any] | None,
+             resend_protected: bool | None = None) -> Plan:
+        """Compare by the settings table; whether protected settings go again follows update_protected."""
+        if resend_protected is None:
+            current_settings = ((current or {}).get("properties") or {}).get("configurationSettings")
+            resend_protected = protected_fingerprint.should_send(self.protected_policy(desired, current),
+                                                                 desired.protected, current_settings)
+        return plan(desired, current, resend_protected=resend_protected, equal=aml_settings.settings_equal,
                     is_default=aml_settings.is_default)
 
     def desired_extension(self, facts: dict[str, Any], current: dict[str, Any] | None) -> tuple[DesiredExtension, bool]:

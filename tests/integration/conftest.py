@@ -57,10 +57,17 @@ class Sandbox:
         self.control("POST", "clusters", cluster)
         return cluster
 
-    def requests_for(self, cluster_name: str, *, writes_only: bool = False) -> list[dict[str, Any]]:
-        entries = self.control("GET", "requests")
-        entries = entries["value"]
-        mine = [e for e in entries if cluster_name.lower() in e["path"].lower()]
+    def seed_subscription(self, *unregistered: str) -> str:
+        """A new subscription where the given resource providers are not registered; returns its id."""
+        subscription = str(uuid.uuid4())
+        self.control("POST", "subscriptions", {"subscription_id": subscription,
+                                               "providers": {ns: "NotRegistered" for ns in unregistered}})
+        return subscription
+
+    def requests_for(self, path_fragment: str, *, writes_only: bool = False) -> list[dict[str, Any]]:
+        """The logged ARM requests whose path holds the fragment (a cluster name, a subscription id)."""
+        entries = self.control("GET", "requests")["value"]
+        mine = [e for e in entries if path_fragment.lower() in e["path"].lower()]
         if writes_only:
             mine = [e for e in mine if e["method"] in ("PUT", "PATCH", "POST", "DELETE")]
         return mine

@@ -29,20 +29,14 @@ def test_check_mode_update_and_delete_send_no_write(sandbox, run_playbook):
 
 
 def test_check_mode_on_unregistered_subscription_registers_nothing(sandbox, run_playbook):
-    subscription = "6b1e4d4a-0000-4000-8000-0000000c0de1"
-    sandbox.control("POST", "subscriptions", {
-        "subscription_id": subscription,
-        "providers": {"Microsoft.KubernetesConfiguration": "NotRegistered"},
-    })
+    subscription = sandbox.seed_subscription("Microsoft.KubernetesConfiguration")
     cluster = sandbox.seed_cluster(subscription_id=subscription)
     run = run_playbook(play(task("install", **target(cluster), config=POC_CONFIG, subscription_id=subscription)),
                        check=True)
     result = run.task("install")
     assert result["changed"] is True, run.stdout
     assert "register resource provider Microsoft.KubernetesConfiguration" in result["actions"]
-    posts = [e for e in sandbox.control("GET", "requests")["value"]
-             if subscription in e["path"] and e["method"] != "GET"]
-    assert posts == []
+    assert sandbox.requests_for(subscription, writes_only=True) == []
 
 
 def test_check_mode_arc_create_touches_no_relay_resource(sandbox, run_playbook):

@@ -45,24 +45,18 @@ def test_a_deleted_hybrid_connection_is_recreated_and_the_secret_resent(sandbox,
 
 
 def test_check_mode_with_relay_unregistered_writes_nothing(sandbox, run_playbook):
-    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a01"
-    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
-                                              "providers": {"Microsoft.Relay": "NotRegistered"}})
+    subscription = sandbox.seed_subscription("Microsoft.Relay")
     cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
     args = dict(target(cluster), subscription_id=subscription)
     run = run_playbook(play(task("install", **args, config={"enableTraining": True}),
                             task("remove", **args, state="absent", delete_relay=True)), check=True)
     assert "register resource provider Microsoft.Relay" in run.task("install")["actions"], run.stdout
     assert run.task("remove")["changed"] is False
-    writes = [e for e in sandbox.control("GET", "requests")["value"]
-              if subscription in e["path"] and e["method"] != "GET"]
-    assert writes == []
+    assert sandbox.requests_for(subscription, writes_only=True) == []
 
 
 def test_register_provider_false_refuses_an_unregistered_relay(sandbox, run_playbook):
-    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a02"
-    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
-                                              "providers": {"Microsoft.Relay": "NotRegistered"}})
+    subscription = sandbox.seed_subscription("Microsoft.Relay")
     cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
     result = run_playbook(play(task("install", **target(cluster), subscription_id=subscription,
                                     config={"enableTraining": True}, register_provider=False))).task("install")
@@ -94,13 +88,9 @@ def test_check_mode_reports_the_relay_namespace_a_removal_would_delete(sandbox, 
 
 
 def test_a_certain_failure_comes_before_any_relay_write(sandbox, run_playbook):
-    subscription = "6b1e4d4a-0000-4000-8000-0000000e1a03"
-    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
-                                              "providers": {"Microsoft.KubernetesConfiguration": "NotRegistered"}})
+    subscription = sandbox.seed_subscription("Microsoft.KubernetesConfiguration")
     cluster = sandbox.seed_cluster("connectedClusters", node_count=4, subscription_id=subscription)
     result = run_playbook(play(task("install", **target(cluster), subscription_id=subscription,
                                     config={"enableTraining": True}, register_provider=False))).task("install")
     assert result.get("failed") is True and "Microsoft.KubernetesConfiguration" in result["msg"]
-    writes = [e for e in sandbox.control("GET", "requests")["value"]
-              if subscription in e["path"] and e["method"] != "GET"]
-    assert writes == []
+    assert sandbox.requests_for(subscription, writes_only=True) == []

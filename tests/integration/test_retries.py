@@ -94,9 +94,7 @@ def test_server_errors_beyond_the_retry_budget_fail_clearly(sandbox, run_playboo
 
 
 def test_unregistered_provider_fails_when_told_not_to_register_and_is_registered_by_default(sandbox, run_playbook):
-    subscription = str(uuid.uuid4())
-    sandbox.control("POST", "subscriptions", {"subscription_id": subscription,
-                                              "providers": {"Microsoft.KubernetesConfiguration": "NotRegistered"}})
+    subscription = sandbox.seed_subscription("Microsoft.KubernetesConfiguration")
     cluster = sandbox.seed_cluster(subscription_id=subscription, provisioning_delay_seconds=FAST)
     args = dict(target(cluster), config=CONFIG, subscription_id=subscription)
     run = run_playbook(play(
@@ -113,8 +111,7 @@ def test_unregistered_provider_fails_when_told_not_to_register_and_is_registered
     assert installed.get("failed") is not True, installed.get("msg")
     assert installed["changed"] is True and installed["extension"]["provisioning_state"] == "Succeeded"
     assert "register resource provider Microsoft.KubernetesConfiguration" in installed["actions"]
-    writes = [e for e in sandbox.control("GET", "requests")["value"]
-              if subscription in e["path"] and e["method"] != "GET"]
+    writes = sandbox.requests_for(subscription, writes_only=True)
     assert [(w["method"], w["path"].rsplit("/", 2)[-2:]) for w in writes] == [
         ("POST", ["Microsoft.KubernetesConfiguration", "register"]), ("PUT", ["extensions", "azureml"])]
     assert writes[1]["status"] == 201
