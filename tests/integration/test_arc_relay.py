@@ -1,6 +1,6 @@
 """An Arc install creates (or reuses) the Azure Relay resources and sends their connection string protected."""
 
-from plays import EXTENSION_INFO, play, target, task
+from tests.support.plays import EXTENSION_INFO, play, target, task
 
 
 def relay_writes(sandbox, cluster):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = {"enableTraining": True}

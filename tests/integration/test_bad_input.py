@@ -2,7 +2,7 @@
 
 import pytest
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 CASES = [
     ({"enableTraining": False}, "enableTraining"),

@@ -1,6 +1,6 @@
 """Check mode reads only: no write reaches Azure, and the result says what would happen."""
 
-from plays import POC_CONFIG, play, target, task
+from tests.support.plays import POC_CONFIG, play, target, task
 
 
 def test_check_mode_create_sends_no_write(sandbox, run_playbook):

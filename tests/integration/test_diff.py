@@ -1,6 +1,6 @@
 """Diff mode shows settings before and after, with protected values masked."""
 
-from plays import POC_CONFIG, play, target, task
+from tests.support.plays import POC_CONFIG, play, target, task
 
 
 def test_diff_of_an_update_shows_before_and_after(sandbox, run_playbook):

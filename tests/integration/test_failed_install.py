@@ -1,6 +1,6 @@
 """A failed install fails the task with errorInfo, statuses and the documented cause and fix."""
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def test_health_check_failure_reports_cause_and_fix(sandbox, run_playbook):

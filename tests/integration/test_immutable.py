@@ -4,7 +4,7 @@ import json
 
 import requests
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def arm_request(sandbox, method, path, body=None):

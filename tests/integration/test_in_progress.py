@@ -1,6 +1,6 @@
 """A run that meets an operation still running in Azure waits for it (wait: true) instead of misreporting."""
 
-from plays import EXTENSION_INFO, POC_CONFIG, play, target, task
+from tests.support.plays import EXTENSION_INFO, POC_CONFIG, play, target, task
 
 
 def start_install(sandbox, run_playbook, cluster, config):

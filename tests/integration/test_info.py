@@ -1,6 +1,6 @@
 """aml_extension_info: one by name, all on a cluster, a filter by type, and [] for a missing one."""
 
-from plays import EXTENSION_INFO, POC_CONFIG, play, target, task
+from tests.support.plays import EXTENSION_INFO, POC_CONFIG, play, target, task
 
 
 def test_show_list_filter_and_missing(sandbox, run_playbook):

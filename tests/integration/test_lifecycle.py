@@ -1,6 +1,6 @@
 """Create, idempotency, a one-setting update, delete and delete again, on AKS."""
 
-from plays import EXTENSION_INFO, POC_CONFIG, play, target, task
+from tests.support.plays import EXTENSION_INFO, POC_CONFIG, play, target, task
 
 
 def test_create_then_second_run_changes_nothing(sandbox, run_playbook):

@@ -1,7 +1,7 @@
 """update_protected: when_changed notices a rotated certificate although Azure never returns it."""
 
 from conftest import make_tls_files
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def test_rotated_certificate_is_sent_once_and_only_then(sandbox, run_playbook, tls_files, tmp_path):
@@ -17,9 +17,7 @@ def test_rotated_certificate_is_sent_once_and_only_then(sandbox, run_playbook, t
     writes = len(sandbox.requests_for(cluster["name"], writes_only=True))
 
     # Rotate: a new key pair written over the same paths.
-    fresh = make_tls_files(tmp_path / "rotated")
-    tls_files.cert.write_bytes(fresh.cert.read_bytes())
-    tls_files.key.write_bytes(fresh.key.read_bytes())
+    tls_files.replace_with(make_tls_files(tmp_path / "rotated"))
 
     second = run_playbook(play(task("rotate", **args), task("after rotation", **args)))
     result = second.task("rotate")

@@ -1,6 +1,6 @@
 """The Azure Relay of an Arc install: complete protected updates, wait: false, drift, and check mode."""
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 from test_immutable import arm_request
 
 CONFIG = {"enableTraining": True, "enableInference": True, "inferenceRouterServiceType": "nodePort",

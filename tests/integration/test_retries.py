@@ -7,7 +7,7 @@ parallel tests never consume them. Clusters are seeded with a short per-cluster 
 import uuid
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import RETRY_SETTINGS
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 CONFIG = {"enableTraining": True}
 FAST = 0.5  # this test's clusters provision in 0.5 s (the global delay is left alone)

@@ -1,6 +1,6 @@
 """The documentation's four scenario commands, as aml_extension tasks, install and send what the CLI sends."""
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def sent_put(sandbox, cluster):

@@ -1,6 +1,6 @@
 """Protected values never show: not in results, diffs, warnings, -vvvv output, nor the sandbox's log."""
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def test_pem_content_never_appears_even_at_vvvv(sandbox, run_playbook, tls_files):
@@ -12,7 +12,7 @@ def test_pem_content_never_appears_even_at_vvvv(sandbox, run_playbook, tls_files
                        diff=True, verbosity=4, stdout_callback="default")
     assert run.returncode == 0, run.stdout[-3000:]
     output = run.stdout + run.stderr
-    key_body = tls_files.key.read_text().splitlines()[1]
+    key_body = tls_files.key_bytes.decode().splitlines()[1]
     for secret in (tls_files.key_b64, tls_files.cert_b64, key_body):
         assert secret not in output
     put = [e for e in sandbox.requests_for(cluster["name"], writes_only=True) if e["method"] == "PUT"][0]

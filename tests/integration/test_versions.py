@@ -1,6 +1,6 @@
 """Pinning a version and going back to auto-upgrade."""
 
-from plays import play, target, task
+from tests.support.plays import play, target, task
 
 
 def test_pin_then_unpin(sandbox, run_playbook):

@@ -5,7 +5,7 @@ provisioning_delay_seconds), so slow operations here never slow the tests runnin
 the runs the play itself polls with aml_extension_info, as a user of `wait: false` would.
 """
 
-from plays import EXTENSION_INFO, play, target, task
+from tests.support.plays import EXTENSION_INFO, play, target, task
 
 CONFIG = {"enableTraining": True}
 
