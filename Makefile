@@ -21,7 +21,7 @@ export PYTHONPATH := $(CURDIR)/$(COLLECTIONS):$(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup demo test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
+.PHONY: help setup kube-binaries demo test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
 
 help:
 	@echo "make demo   set up, start the sandbox, run a documented scenario end to end, show the result"
@@ -41,6 +41,12 @@ $(COLLECTION_LINK):
 	@ln -sfn $(CURDIR) $@
 
 setup: $(VENV)/.installed $(COLLECTION_LINK)
+
+# The sandbox clusters' real control planes (kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
+# kwok), built with the go client from the pinned modules in sandbox/kube/tools into a cache outside the
+# repository: many minutes the first time on 2 cores (it prints its progress), a second when built.
+kube-binaries:
+	@bash sandbox/kube/tools/build.sh >/dev/null
 
 # --- checks
 sanity: setup
@@ -65,10 +71,10 @@ lint: setup
 unit: setup
 	python -m pytest tests/unit -q -n 2
 
-sandbox-tests: setup
+sandbox-tests: setup kube-binaries
 	python -m pytest sandbox/tests -q -n 2
 
-integration: setup
+integration: setup kube-binaries
 	@python -m sandbox stop --state-dir $(TEST_SANDBOX_DIR) >/dev/null 2>&1 || true
 	@rm -rf $(TEST_SANDBOX_DIR)
 	python -m sandbox start --state-dir $(TEST_SANDBOX_DIR)
@@ -79,7 +85,7 @@ test: sanity lint unit sandbox-tests integration
 	@echo "make test: every check passed"
 
 # --- the sandbox on its own
-sandbox: setup
+sandbox: setup kube-binaries
 	python -m sandbox start --state-dir $(SANDBOX_DIR)
 
 sandbox-stop: setup
@@ -87,7 +93,7 @@ sandbox-stop: setup
 
 # --- the demo: a documented scenario end to end, against a fresh sandbox of its own
 DEMO_SANDBOX_DIR := .build/demo-sandbox
-demo: setup
+demo: setup kube-binaries
 	@python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR) >/dev/null 2>&1 || true
 	@rm -rf $(DEMO_SANDBOX_DIR)
 	@python -m sandbox start --state-dir $(DEMO_SANDBOX_DIR)
@@ -95,7 +101,7 @@ demo: setup
 	  ansible-playbook -i $(DEMO_SANDBOX_DIR)/inventory.yml playbooks/demo.yml; status=$$?; \
 	  python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR); exit $$status
 
-bench: setup
+bench: setup kube-binaries
 	python -m benchmarks --out .bench/results.md
 
 changelog: setup

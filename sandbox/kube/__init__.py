@@ -1,0 +1,1 @@
+"""The sandbox's Kubernetes side: a real control plane per sandbox cluster (see README.md)."""

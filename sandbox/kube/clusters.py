@@ -1,0 +1,215 @@
+"""Every sandbox cluster's real control plane, started on first use.
+
+A cluster's API server is reached at a public port that never changes (the one in `<state-dir>/kubeconfig`);
+the sandbox listens there itself and passes the bytes, TLS and all, to the API server, starting the
+cluster's control plane when the first connection arrives (socket activation, as systemd does). So only
+clusters in use cost memory and CPU: at most `max_running` run at once, and the least recently used idle
+one is stopped to make room. Its objects stay in etcd, so it comes back as it was.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import kubeconfig
+from .binaries import Binaries
+from .controlplane import ControlPlane
+from .etcd import Etcd
+from .nodes import NodePool, ensure_nodes
+from .process import free_port, port_free
+
+log = logging.getLogger("sandbox.kube")
+
+DEFAULT_MAX_RUNNING = 8
+# Starting an API server costs seconds of CPU: two at a time keep a 2-core machine responsive.
+PARALLEL_STARTS = 2
+PIPE_CHUNK = 65536
+
+
+def cluster_key(arm_id: str) -> str:
+    """A short stable key for a cluster's ARM id (case-insensitive, as ARM ids are)."""
+    return hashlib.sha256(arm_id.lower().encode()).hexdigest()[:16]
+
+
+@dataclass
+class KubeCluster:
+    name: str                      # the context name in the kubeconfig
+    key: str
+    pools: tuple[NodePool, ...]
+    plane: ControlPlane
+    public_port: int = 0
+    server: asyncio.base_events.Server | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    users: int = 0                 # open proxied connections and running agent operations
+    nodes_ready: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.public_port}"
+
+
+class KubeClusters:
+    def __init__(self, state_dir: Path, binaries: Binaries, max_running: int = DEFAULT_MAX_RUNNING) -> None:
+        self.directory = state_dir / "kube"
+        self.kubeconfig_path = state_dir / "kubeconfig"
+        self.binaries, self.max_running = binaries, max(1, max_running)
+        self.etcd = Etcd(self.directory / "etcd", binaries)
+        self.clusters: dict[str, KubeCluster] = {}
+        self._starts = asyncio.Semaphore(PARALLEL_STARTS)
+        self._evicting = asyncio.Lock()
+
+    @property
+    def kubernetes_version(self) -> str:
+        return self.binaries.kubernetes_version
+
+    async def start(self) -> None:
+        await self.etcd.start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(self._close(c) for c in self.clusters.values()))
+        await asyncio.gather(*(c.plane.stop() for c in self.clusters.values()))
+        await self.etcd.stop()
+
+    # --- the clusters the ARM world has
+    async def add(self, arm_id: str, name: str, pools: tuple[NodePool, ...]) -> KubeCluster:
+        """Make a cluster reachable (its public port listens); its processes start on first use."""
+        key = cluster_key(arm_id)
+        existing = self.clusters.get(key)
+        if existing:
+            return existing
+        directory = self.directory / "clusters" / key
+        cluster = KubeCluster(name=name, key=key, pools=pools,
+                              plane=ControlPlane(name, key, directory, self.binaries, self.etcd.url))
+        self.clusters[key] = cluster
+        await self._listen(cluster)
+        self._write_kubeconfig()
+        return cluster
+
+    async def remove(self, arm_id: str) -> None:
+        """A deleted cluster: its processes stop and its objects, certificates and port go."""
+        cluster = self.clusters.pop(cluster_key(arm_id), None)
+        if cluster is None:
+            return
+        await self._close(cluster)
+        await cluster.plane.stop()
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.etcd.delete_prefix, f"/clusters/{cluster.key}/")
+        shutil.rmtree(cluster.plane.directory, ignore_errors=True)
+        self._write_kubeconfig()
+
+    def get(self, arm_id: str) -> KubeCluster | None:
+        return self.clusters.get(cluster_key(arm_id))
+
+    # --- use
+    async def ensure_running(self, cluster: KubeCluster) -> None:
+        cluster.last_used = time.monotonic()
+        async with cluster.lock:
+            if cluster.plane.running:
+                return
+            await self._make_room(cluster)
+            async with self._starts:
+                started = time.monotonic()
+                await cluster.plane.start()
+                log.info("control plane of %s ready in %.1f s", cluster.name, time.monotonic() - started)
+            if not cluster.nodes_ready:
+                await self.run(cluster, lambda api: ensure_nodes(api, cluster.pools, self.kubernetes_version),
+                               start=False)
+                cluster.nodes_ready = True
+
+    async def run(self, cluster: KubeCluster, work: Callable[[Any], Any], start: bool = True) -> Any:
+        """Run `work(api_client)` in a thread against the running cluster (the agent's entry point)."""
+        if start:
+            await self.ensure_running(cluster)
+        cluster.users += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, self._call, cluster, work)
+        finally:
+            cluster.users -= 1
+            cluster.last_used = time.monotonic()
+
+    @staticmethod
+    def _call(cluster: KubeCluster, work: Callable[[Any], Any]) -> Any:
+        from kubernetes import config
+        api = config.new_client_from_config(config_file=str(cluster.plane.admin_kubeconfig))
+        try:
+            return work(api)
+        finally:
+            api.close()
+
+    async def _make_room(self, wanted: KubeCluster) -> None:
+        async with self._evicting:
+            running = [c for c in self.clusters.values() if c.plane.running and c is not wanted]
+            idle = sorted((c for c in running if c.users == 0), key=lambda c: c.last_used)
+            while len(running) >= self.max_running and idle:
+                victim = idle.pop(0)
+                running.remove(victim)
+                log.info("stopping the idle control plane of %s to make room", victim.name)
+                await victim.plane.stop()
+
+    # --- the public port
+    async def _listen(self, cluster: KubeCluster) -> None:
+        port_file = cluster.plane.directory / "public-port"
+        try:
+            port = int(port_file.read_text())
+        except (OSError, ValueError):
+            port = 0
+        if not port or not port_free(port):
+            port = free_port()
+        cluster.server = await asyncio.start_server(
+            lambda r, w: self._proxy(cluster, r, w), "127.0.0.1", port)
+        cluster.public_port = port
+        port_file.parent.mkdir(parents=True, exist_ok=True)
+        port_file.write_text(str(port))
+
+    async def _close(self, cluster: KubeCluster) -> None:
+        if cluster.server:
+            cluster.server.close()
+            cluster.server = None
+
+    async def _proxy(self, cluster: KubeCluster, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        cluster.users += 1
+        try:
+            try:
+                await self.ensure_running(cluster)
+                up_reader, up_writer = await asyncio.open_connection("127.0.0.1", cluster.plane.internal_port)
+            except (OSError, RuntimeError, TimeoutError) as error:  # the client sees a closed connection
+                log.warning("cannot start the control plane of %s: %s", cluster.name, error)
+                writer.close()
+                return
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            cluster.users -= 1
+            cluster.last_used = time.monotonic()
+
+    def _write_kubeconfig(self) -> None:
+        kubeconfig.write_users(self.kubeconfig_path, [
+            kubeconfig.Context(c.name, c.url, c.plane.pki) for c in self.clusters.values()])
+
+    def status(self) -> list[dict[str, Any]]:
+        return [{"name": c.name, "key": c.key, "server": c.url, "running": c.plane.running,
+                 "pids": [p.pid for p in c.plane.processes], "nodes": [p.as_seed() for p in c.pools]}
+                for c in self.clusters.values()]
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            data = await reader.read(PIPE_CHUNK)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except RuntimeError:
+            pass
