@@ -26,7 +26,10 @@ from typing import Any, Mapping
 
 IMPORT_ERROR: Exception | None
 try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
+        AUTH_ARG_SPEC,
+        extract_sensitive_values_from_kubeconfig,
+    )
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s import waiter
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
@@ -59,6 +62,12 @@ class KubeError(Exception):
 def auth_argument_spec() -> dict[str, Any]:
     """kubernetes.core's auth options (doc fragment ``kubernetes.core.k8s_auth_options``)."""
     return copy.deepcopy(AUTH_ARG_SPEC)
+
+
+def sensitive_values(params: Mapping[str, Any]) -> set[str]:
+    """Secrets of an inline kubeconfig, to mask in the output (as kubernetes.core's modules do)."""
+    kubeconfig = params.get("kubeconfig")
+    return extract_sensitive_values_from_kubeconfig(kubeconfig) if isinstance(kubeconfig, dict) else set()
 
 
 def _field(value: Any) -> Any:

@@ -12,14 +12,22 @@ Only ``apply()`` turns an error into ``fail_json``; the module holds docs, spec 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NoReturn
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import components as table
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
-from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import Kube, KubeError, is_ready
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import Kube, KubeError, is_ready, sensitive_values
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.clusters import Clusters
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import (
+    KUBERNETES_CONFIGURATION,
+    Providers,
+)
 
 HEALTHCHECK_CONFIGMAP = "arcml-healthcheck"
 # provisioningState values of an operation still running (the documented Pending, then Creating/Updating).
@@ -171,27 +179,60 @@ def evaluate(component: table.Component, obj: Mapping[str, Any] | None,
 
 
 # --- pure: the health check
+def _phase_entry(value: Any) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) and "status" in parsed else None
+
+
+def _word(value: Any) -> bool | None:
+    word = str(value or "").strip().lower()
+    return True if word in PASS_WORDS else (False if word in FAIL_WORDS else None)
+
+
 def healthcheck_verdict(configmap: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``arcml-healthcheck`` ConfigMap's verdict: passed (True, False, or None when it does not say).
 
-    The health check writes one entry per hook (pre-install, pre-upgrade, pre-rollback, pre-delete). It
-    failed when any entry names a health-check code (E4xxxx) or a status/result entry says it failed.
+    The health check writes one entry per hook (``pre-install``, ``pre-upgrade``, ``pre-rollback``,
+    ``pre-delete``), each JSON ``{"status", "code", "message", "time"}``: the latest entry (by its time)
+    decides, and without times any failed one. Entries in another form count as failed when they name a
+    health-check code (E4xxxx) or a status/result entry says failed, as passed when one says passed.
     """
     if configmap is None:
-        return {"present": False, "passed": None, "codes": [], "hints": [], "data": {},
+        return {"present": False, "passed": None, "phase": None, "codes": [], "hints": [], "data": {},
                 "summary": f"no {HEALTHCHECK_CONFIGMAP} ConfigMap in {table.NAMESPACE}"}
-    data = {str(k): _short(v) for k, v in ((configmap.get("data") or {}).items())}
-    text = " ".join(f"{k}={v}" for k, v in sorted(data.items()))
-    codes = sorted(set(CODE.findall(text)))
-    words = {str(v).strip().lower() for k, v in data.items()
-             if any(s in k.lower() for s in ("status", "result", "verdict", "passed", "health"))}
-    failed = bool(codes) or bool(words & FAIL_WORDS)
-    passed = False if failed else (True if words & PASS_WORDS else None)
-    summary = "failed" if failed else ("passed" if passed else "no verdict")
-    if codes:
-        summary += ": " + ", ".join(codes)
-    return {"present": True, "passed": passed, "codes": codes, "hints": health_check_hints(text), "data": data,
-            "summary": summary}
+    raw = {str(k): v for k, v in ((configmap.get("data") or {}).items())}
+    data = {k: _short(v) for k, v in raw.items()}
+    phases = {k: e for k, e in ((k, _phase_entry(v)) for k, v in raw.items()) if e is not None}
+    phase = None
+    if phases:
+        timed = {k: e for k, e in phases.items() if e.get("time")}
+        if timed:
+            phase = max(timed, key=lambda k: str(timed[k]["time"]))
+        else:
+            failed_phases = [k for k, e in sorted(phases.items()) if _word(e.get("status")) is False]
+            phase = failed_phases[0] if failed_phases else sorted(phases)[0]
+        entry = phases[phase]
+        passed = _word(entry.get("status"))
+        text = " ".join(str(entry.get(k) or "") for k in ("code", "message"))
+        codes = [str(entry["code"])] if entry.get("code") and passed is False else []
+        codes = sorted(set(codes) | set(CODE.findall(text))) if passed is False else []
+    else:
+        text = " ".join(f"{k}={v}" for k, v in sorted(raw.items()))
+        codes = sorted(set(CODE.findall(text)))
+        words = {_word(v) for k, v in raw.items()
+                 if any(s in k.lower() for s in ("status", "result", "verdict", "passed", "health"))}
+        passed = False if codes or False in words else (True if True in words else None)
+    summary = "failed" if passed is False else ("passed" if passed else "no verdict")
+    if phase:
+        summary += f" ({phase})"
+    if passed is False:
+        detail = (phases[phase].get("message") if phase else None) or ""
+        summary += (": " + ", ".join(codes) if codes else "") + (f" {_short(detail)}" if detail else "")
+    return {"present": True, "passed": passed, "phase": phase, "codes": codes,
+            "hints": health_check_hints(text) if passed is False else [], "data": data, "summary": summary}
 
 
 # --- pure: the report
@@ -255,13 +296,6 @@ def read_extension(azure: Any, params: Mapping[str, Any]) -> dict[str, Any] | No
 
     Raises ``CollectionError`` (a missing cluster is ``NotFound`` naming what to check).
     """
-    from ansible_collections.azureml.kubernetes.plugins.module_utils.services.clusters import Clusters
-    from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
-    from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import (
-        KUBERNETES_CONFIGURATION,
-        Providers,
-    )
-
     where = (azure, params["cluster_type"], params["resource_group"], params["cluster_name"])
     found = None
     if Providers(azure).registered(KUBERNETES_CONFIGURATION):
@@ -299,9 +333,12 @@ def observe(kube: Kube, namespace: str) -> Observed:
 def apply(azure: Any, *, kube: Kube | None = None, read: Callable[[Any, Mapping[str, Any]], Any] = read_extension,
           clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """Read (and with ``wait``, poll) Azure and the cluster; return the module's result. Fails on errors."""
-    from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
-
     p = azure.params
+    if p["wait_sleep"] < 1 or p["events"] < 0:
+        azure.fail(f"wait_sleep must be at least 1 (got {p['wait_sleep']}) and events at least 0 (got {p['events']}).")
+    if p.get("settings") is None and not p.get("resource_group"):
+        azure.fail("resource_group is required to read the extension from Azure; give it, or give settings.")
+    azure.hide(*sensitive_values(p))
     kube = kube or Kube(p, p["cluster_name"])
     deadline = clock() + (p["wait_timeout"] if p["wait"] else 0)
     started = clock()
@@ -342,3 +379,8 @@ def apply(azure: Any, *, kube: Kube | None = None, read: Callable[[Any, Mapping[
                    "extension_type": (extension or {}).get("properties", {}).get("extensionType")},
         expected=[table.to_dict(c) for c in expected],
         waited=waited, timed_out=timed_out, **report)
+
+
+def run(azure: Any) -> NoReturn:
+    """The module's whole run: the report, or one clear failure."""
+    azure.exit(**apply(azure))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -193,12 +194,17 @@ def test_without_azure_state_components_decide():
 
 def test_failed_healthcheck_fails_with_hints():
     seen = healthy(INFERENCE)
-    seen.healthcheck = {"data": {"pre-install": "status: failed\nE40002 INSUFFICIENT_NODE: 2 nodes"}}
+    seen.healthcheck = {"data": {"pre-install": json.dumps({
+        "status": "failed", "code": "E40002", "message": "INSUFFICIENT_NODE: 2 nodes", "time": "2026-12-01T08:00:00Z"})}}
     report = decide(INFERENCE, seen)
     health = report["healthcheck"]
-    assert (health["present"], health["passed"], health["codes"]) == (True, False, ["E40002"])
+    assert (health["present"], health["passed"], health["codes"], health["phase"]) == (True, False, ["E40002"],
+                                                                                      "pre-install")
     assert health["hints"][0].startswith("E40002 INSUFFICIENT_NODE")
-    assert not report["passed"] and "health check failed: E40002 (E40002 INSUFFICIENT_NODE" in report["message"]
+    assert health["summary"] == "failed (pre-install): E40002 INSUFFICIENT_NODE: 2 nodes"
+    assert not report["passed"]
+    assert "health check failed (pre-install): E40002 INSUFFICIENT_NODE: 2 nodes (E40002 INSUFFICIENT_NODE" in \
+        report["message"]
 
 
 def test_pod_of_no_component_still_counts():
@@ -243,7 +249,23 @@ def test_long_messages_are_cut():
 
 
 # --- healthcheck_verdict()
+def _phase(status, time=None, code=None, message=""):
+    return json.dumps({"status": status, "code": code, "message": message, "time": time})
+
+
 @pytest.mark.parametrize("data, passed, codes", [
+    # The extension's form: one JSON entry per hook; the latest decides.
+    ({"pre-install": _phase("passed", "2026-12-01T08:00:00Z")}, True, []),
+    ({"pre-install": _phase("failed", "2026-12-01T08:00:00Z", "E45004", "AZUREML_FE_ROLE_CONFLICT")}, False,
+     ["E45004"]),
+    ({"pre-install": _phase("failed", "2026-12-01T08:00:00Z", "InstallationFailed", "invalid ownership metadata")},
+     False, ["InstallationFailed"]),
+    ({"pre-install": _phase("failed", "2026-12-01T08:00:00Z", "E40002"),
+      "pre-upgrade": _phase("passed", "2026-12-01T09:00:00Z")}, True, []),
+    ({"pre-install": _phase("passed", "2026-12-01T08:00:00Z"),
+      "pre-upgrade": _phase("failed", "2026-12-01T09:00:00Z", "E45002")}, False, ["E45002"]),
+    ({"pre-install": _phase("passed"), "pre-delete": _phase("failed", code="E40003")}, False, ["E40003"]),
+    # Other forms.
     ({"pre-install.status": "passed"}, True, []),
     ({"status": "Success"}, True, []),
     ({"pre-install": '{"status": "failed", "code": "E45004"}'}, False, ["E45004"]),
@@ -255,7 +277,7 @@ def test_long_messages_are_cut():
 def test_healthcheck_verdict(data, passed, codes):
     got = runner.healthcheck_verdict({"data": data})
     assert (got["present"], got["passed"], got["codes"]) == (True, passed, codes)
-    assert len(got["hints"]) == len(codes)
+    assert len(got["hints"]) == len([c for c in codes if c.startswith("E4")])
 
 
 def test_healthcheck_absent():
@@ -281,6 +303,9 @@ class FakeAzure:
 
     def fail_error(self, error, **extra):
         self.fail(error.message)
+
+    def hide(self, *secrets):
+        self.hidden = secrets
 
 
 class FakeKube:
@@ -398,3 +423,17 @@ def test_apply_still_running_at_timeout():
     result, _ = run(FakeAzure(wait=True, wait_timeout=10), FakeKube([healthy(TRAINING)]), [extension("Updating")])
     assert result["message"].startswith("provisioningState is still Updating after 10 s")
     assert not result["passed"] and result["timed_out"]
+
+
+def test_apply_bad_poll_options():
+    azure = FakeAzure(wait_sleep=0)
+    with pytest.raises(Exit):
+        run(azure, FakeKube([healthy(TRAINING)]), [extension()])
+    assert azure.failed.startswith("wait_sleep must be at least 1 (got 0)")
+
+
+def test_apply_masks_an_inline_kubeconfig():
+    kubeconfig = {"apiVersion": "v1", "users": [{"name": "u", "user": {"token": "s3cret-token"}}]}
+    azure = FakeAzure(kubeconfig=kubeconfig)
+    run(azure, FakeKube([healthy(TRAINING)]), [extension()])
+    assert azure.hidden == ("s3cret-token",)
