@@ -51,7 +51,10 @@ options:
     type: str
     required: true
   name:
-    description: Name of the extension (C(--name) of C(az k8s-extension create)).
+    description:
+      - Name of the extension (C(--name) of C(az k8s-extension create)).
+      - Checked before any request against the rule of Azure Resource Manager resource names of this type, 1 to 253
+        characters, letters, digits, C(-), C(_) and C(.), starting and ending with a letter or digit.
     type: str
     required: true
   state:
@@ -308,8 +311,21 @@ cluster:
   returned: when O(state=present)
   type: dict
   contains:
+    cluster_type:
+      description: V(managedClusters) or V(connectedClusters).
+      type: str
     id:
-      description: ARM id of the cluster.
+      description: ARM id of the cluster, as C(az k8s-extension) builds it (with C(/resourceGroups/)).
+      type: str
+      sample: /subscriptions/0000/resourceGroups/my-rg/providers/Microsoft.ContainerService/managedClusters/my-aks
+    name:
+      description: Name of the cluster.
+      type: str
+    kubernetes_version:
+      description: Kubernetes version of the cluster.
+      type: str
+    provisioning_state:
+      description: Provisioning state of the cluster.
       type: str
     location:
       description: Azure region of the cluster.
@@ -334,30 +350,12 @@ actions:
   sample: ["create extension azureml", "create Azure Relay namespace arcdemo0000rgrelay"]
 """
 
-from dataclasses import replace
 from typing import Any
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, protected_fingerprint, relay, tls
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import health_check_hints
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule, wait_argument_spec
-from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_TYPES, cluster_summary
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import (
-    IN_PROGRESS,
-    PROVIDER_NAMESPACE,
-    ExtensionService,
-    provisioning_state,
-)
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import (
-    DesiredExtension,
-    Plan,
-    diff_view,
-    expected_after,
-    extension_view,
-    immutable_conflicts,
-    plan,
-)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.fingerprint import POLICIES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule, wait_argument_spec
+from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension import ExtensionRunner
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
@@ -368,7 +366,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     config=dict(type="dict", default={}),
     config_protected=dict(type="dict", default={}, no_log=True),
     allow_unknown_settings=dict(type="bool", default=False),
-    update_protected=dict(type="str", default="when_changed", choices=list(protected_fingerprint.POLICIES)),
+    update_protected=dict(type="str", default="when_changed", choices=list(POLICIES)),
     release_train=dict(type="str"),
     version=dict(type="str"),
     auto_upgrade_minor_version=dict(type="bool"),
@@ -376,250 +374,12 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     force=dict(type="bool", default=False),
     delete_relay=dict(type="bool", default=False),
     register_provider=dict(type="bool", default=True),
-    **wait_argument_spec(default_timeout=1800),
+    **wait_argument_spec(),
 )
-# Protected values shorter than this come from the user's config_protected, which Ansible masks already;
-# masking short computed strings too would blank every equal word in the output.
-MIN_HIDDEN_LENGTH = 16
-
-
-class AmlExtension:
-    """One run of the module: read, decide, write, report."""
-
-    def __init__(self) -> None:
-        self.azure = AzureModule(ARGUMENT_SPEC)
-        p = self.azure.params
-        self.name: str = p["name"]
-        self.service = ExtensionService(self.azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
-        self.actions: list[str] = []
-        self.diff: dict[str, Any] = {"before": {}, "after": {}}
-        self.registered: dict[str, bool] = {}
-        self.check_static_options()
-
-    def check_static_options(self) -> None:
-        p = self.azure.params
-        if p["scope"] == "namespace":
-            self.azure.fail("scope=namespace: the Azure Machine Learning extension installs only with cluster scope "
-                            "(into namespace azureml); remove scope or set scope: cluster. Training and inference "
-                            "workloads are placed in namespaces when the cluster is attached to a workspace.")
-        if p["version"] and p["auto_upgrade_minor_version"]:
-            self.azure.fail("version pins the extension, so auto_upgrade_minor_version must be false (or unset): "
-                            "Azure refuses a version together with auto-upgrade.")
-
-    # --- state=present
-    def present(self) -> None:
-        p = self.azure.params
-        facts = cluster_summary(p["cluster_type"], self.service.cluster())
-        # Without the provider no extension can exist; reading one would only meet MissingSubscriptionRegistration.
-        current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
-        current = self.service.settle(self.name, current)  # waits for a running operation, unless wait: false
-        if provisioning_state(current) == "deleting":
-            self.fail_in_progress(current, "is being deleted")
-        desired, needs_relay = self.desired_extension(facts, current)
-        conflicts = immutable_conflicts(desired, current) if current else []
-        if conflicts:
-            self.azure.fail(
-                f"Extension {self.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it (state: absent) "
-                "and create it again, or choose another name.")
-        outcome = self.plan(desired, current)
-        relay_missing = needs_relay and current is not None and not self.relay_present()
-        if outcome.action == "none" and not relay_missing:
-            self.finish(False, current, facts, [])
-        if provisioning_state(current) in IN_PROGRESS:
-            self.fail_in_progress(current, "differs from the task")
-        self.ensure_provider(PROVIDER_NAMESPACE)  # before the Relay work below: a certain failure fails first
-        if outcome.action == "create" or outcome.sends_protected or relay_missing:
-            if relay_missing:
-                self.actions.append("recreate the missing Azure Relay hybrid connection or rule, and resend the "
-                                    "protected settings")
-            desired = self.complete_protected(desired, facts, needs_relay)
-            outcome = self.plan(desired, current, resend_protected=True)
-        self.apply(outcome, desired, current, facts)
-
-    def apply(self, outcome: Plan, desired: DesiredExtension, current: dict[str, Any] | None,
-              facts: dict[str, Any]) -> None:
-        """Report the diff, then (outside check mode) send the body and wait for the outcome."""
-        after = diff_view(desired) if outcome.action == "create" else diff_view(
-            expected_after(current, outcome.body), sorted(desired.protected) if outcome.sends_protected else [])
-        self.diff = {"before": diff_view(current), "after": after}
-        verb = "create" if outcome.action == "create" else "update"
-        self.actions.append(f"{verb} extension {self.name} ({'; '.join(outcome.reasons)})")
-        if self.azure.check_mode:
-            self.finish(True, current, facts, outcome.changed_settings)
-        write = self.service.create if outcome.action == "create" else self.service.update
-        result = write(self.name, outcome.body, on_failure=lambda exc: self.fail_if_failed(self.service.get(self.name)))
-        if result is None:  # wait=false: report what Azure has now
-            result = self.service.get(self.name)
-        self.fail_if_failed(result)
-        self.finish(True, result, facts, outcome.changed_settings)
-
-    def fail_in_progress(self, current: dict[str, Any], what: str) -> None:
-        self.azure.fail(f"Extension {self.name} {what} while an operation runs on it in Azure "
-                        f"({provisioning_state(current)}): run the task again when it ends, or set wait: true to wait "
-                        "for it.", extension=extension_view(current))
-
-    def protected_policy(self, desired: DesiredExtension, current: dict[str, Any] | None) -> str:
-        """update_protected, except that a fingerprint is only kept of real secret material."""
-        policy = self.azure.params["update_protected"]
-        if policy == "when_changed" and desired.protected and not aml_settings.fingerprintable(desired.protected):
-            if current is not None:
-                self.azure.warn("update_protected=when_changed tracks changes of secret material only (certificates, "
-                                "keys, connection strings); the protected settings given here are sent when the "
-                                "extension is created. Use update_protected: always to send them again.")
-            return "on_create"
-        return policy
-
-    def plan(self, desired: DesiredExtension, current: dict[str, Any] | None,
-             resend_protected: bool | None = None) -> Plan:
-        """Compare by the settings table; whether protected settings go again follows update_protected."""
-        if resend_protected is None:
-            current_settings = ((current or {}).get("properties") or {}).get("configurationSettings")
-            resend_protected = protected_fingerprint.should_send(self.protected_policy(desired, current),
-                                                                 desired.protected, current_settings)
-        return plan(desired, current, resend_protected=resend_protected, equal=aml_settings.settings_equal,
-                    is_default=aml_settings.is_default)
-
-    def desired_extension(self, facts: dict[str, Any], current: dict[str, Any] | None) -> tuple[DesiredExtension, bool]:
-        """Normalise, validate and compute the settings; every problem fails here, before any write."""
-        p = self.azure.params
-        cluster = aml_settings.ClusterFacts(
-            cluster_type=p["cluster_type"], resource_id=facts["id"], name=facts["name"] or p["cluster_name"],
-            location=facts["location"], node_count=facts["node_count"], distribution=facts["distribution"])
-        current_settings = ((current or {}).get("properties") or {}).get("configurationSettings") or None
-        operation = "update" if current else "create"
-        try:
-            normalised = aml_settings.normalise(p["config"], p["config_protected"],
-                                                allow_unknown=p["allow_unknown_settings"])
-            warnings = list(normalised.warnings)
-            warnings += [f"{key} is not a secret: give it in config. In config_protected its value is masked wherever "
-                         "it appears in the task output." for key in aml_settings.non_secret_protected_keys(normalised)]
-            warnings += aml_settings.validate(normalised, cluster, operation=operation, current_settings=current_settings)
-            computed = aml_settings.compute(normalised, cluster, operation=operation, current_settings=current_settings)
-        except aml_settings.AmlSettingsError as exc:
-            self.azure.fail("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems)
-        except tls.MissingCryptographyError as exc:
-            self.azure.fail(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
-                            exception=str(exc.import_error))
-        warnings += computed.warnings
-        self.azure.hide(*(v for v in computed.protected.values() if len(v) >= MIN_HIDDEN_LENGTH))
-        for warning in warnings:
-            self.azure.warn(warning)
-        return DesiredExtension(
-            cluster_type=p["cluster_type"], settings=computed.settings, protected=computed.protected,
-            release_train=p["release_train"], version=p["version"],
-            auto_upgrade_minor_version=False if p["version"] and p["auto_upgrade_minor_version"] is None
-            else p["auto_upgrade_minor_version"]), aml_settings.needs_relay(computed, cluster)
-
-    def complete_protected(self, desired: DesiredExtension, facts: dict[str, Any], needs_relay: bool) -> DesiredExtension:
-        """What goes with a protected send: the fingerprint of the user's part, and on Arc the Relay secret."""
-        if aml_settings.fingerprintable(desired.protected):
-            # The fingerprint covers what the user gave, not the Relay secret that is read from Azure.
-            stamp = protected_fingerprint.fingerprint(desired.protected)
-            desired = replace(desired, settings={**desired.settings, protected_fingerprint.FINGERPRINT_KEY: stamp})
-        if needs_relay:
-            desired = self.with_relay_connection(desired, facts)
-        return desired
-
-    # --- Azure Relay (Arc)
-    def relay(self) -> relay.RelayService:
-        p = self.azure.params
-        namespace, hybrid_connection, rule = aml_settings.relay_resource_names(
-            p["cluster_name"], self.azure.subscription_id, p["resource_group"])
-        return relay.RelayService(self.azure, relay.RelayNames(p["resource_group"], namespace, hybrid_connection, rule))
-
-    def relay_present(self) -> bool:
-        return self.provider_registered(relay.PROVIDER_NAMESPACE) and self.relay().complete()
-
-    def with_relay_connection(self, desired: DesiredExtension, facts: dict[str, Any]) -> DesiredExtension:
-        """Create or reuse the Azure Relay resources an Arc install needs, and add their connection string."""
-        service = self.relay()
-        names = service.names
-        self.ensure_provider(relay.PROVIDER_NAMESPACE)
-        if self.azure.check_mode:
-            self.actions.append(f"ensure Azure Relay namespace {names.namespace}, hybrid connection "
-                                f"{names.hybrid_connection} and rule {names.rule}")
-            secret = "(read from Azure Relay when applied)"
-        else:
-            self.actions += [f"create Azure Relay {what}" for what in service.ensure(facts["location"])]
-            secret = service.connection_string()
-        computed = aml_settings.with_relay(
-            aml_settings.Desired(desired.settings, desired.protected, []), secret,
-            names.hybrid_connection_id(self.azure.subscription_id), names.hybrid_connection)
-        return replace(desired, settings=computed.settings, protected=computed.protected)
-
-    # --- resource providers
-    def provider_registered(self, namespace: str) -> bool:
-        if namespace not in self.registered:
-            self.registered[namespace] = self.service.provider_registered(namespace)
-        return self.registered[namespace]
-
-    def ensure_provider(self, namespace: str) -> None:
-        if self.provider_registered(namespace):
-            return
-        if not self.azure.params["register_provider"]:
-            self.azure.fail(f"The subscription has not registered resource provider {namespace}. Register it (az provider "
-                            f"register --namespace {namespace}) or set register_provider: true.")
-        self.actions.append(f"register resource provider {namespace}")
-        if not self.azure.check_mode:
-            self.service.register_provider(namespace)
-            self.registered[namespace] = True
-
-    def fail_if_failed(self, result: dict[str, Any] | None) -> None:
-        view = extension_view(result)
-        if (view.get("provisioning_state") or "").lower() != "failed":
-            return
-        error_info = view.get("error_info") or {}
-        texts = [f"{error_info.get('code')}: {error_info.get('message')}" if error_info else ""]
-        texts += [f"{s.get('code')}: {s.get('message')}" for s in view["statuses"]]
-        hints = health_check_hints(*texts)
-        self.azure.fail(f"Extension {self.name} failed to install on {self.service.where}: "
-                        f"{'; '.join(t for t in texts if t)}" + (" " + " ".join(hints) if hints else ""),
-                        extension=view, hints=hints, actions=self.actions)
-
-    # --- state=absent
-    def absent(self) -> None:
-        p = self.azure.params
-        current = self.service.get(self.name) if self.provider_registered(PROVIDER_NAMESPACE) else None
-        current = self.service.settle(self.name, current)  # a deletion under way too: it ends with the extension gone
-        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:  # wait: false
-            self.fail_in_progress(current, "cannot be deleted yet")
-        if current is None and not self.service.cluster_exists():
-            self.azure.warn(f"Cluster {self.service.where} does not exist, so neither does the extension; check "
-                            "cluster_name, resource_group and cluster_type if that is a surprise.")
-        if current is not None and provisioning_state(current) != "deleting":
-            self.diff = {"before": diff_view(current), "after": {}}
-            self.actions.append(f"delete extension {self.name}" + (" (forced)" if p["force"] else ""))
-            if not self.azure.check_mode:
-                self.service.delete(self.name, p["force"])
-        if p["delete_relay"] and self.provider_registered(relay.PROVIDER_NAMESPACE):
-            self.remove_relay()
-        self.finish(bool(self.actions), None, None, [])
-
-    def remove_relay(self) -> None:
-        service = self.relay()
-        removed = service.removal_plan() if self.azure.check_mode else service.remove()
-        self.actions += [f"delete Azure Relay {what}" for what in removed]
-
-    # --- report
-    def finish(self, changed: bool, resource: dict[str, Any] | None, facts: dict[str, Any] | None,
-               changed_settings: list[str]) -> None:
-        result: dict[str, Any] = dict(changed=changed, extension=extension_view(resource),
-                                      changed_settings=changed_settings, actions=self.actions)
-        if facts is not None:
-            result["cluster"] = facts
-        if self.azure.diff_mode:
-            result["diff"] = self.diff
-        self.azure.exit(**result)
-
-    def run(self) -> None:
-        if self.azure.params["state"] == "present":
-            self.present()
-        else:
-            self.absent()
 
 
 def main() -> None:
-    AmlExtension().run()
+    ExtensionRunner(AzureModule(ARGUMENT_SPEC)).run()
 
 
 if __name__ == "__main__":

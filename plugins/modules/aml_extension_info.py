@@ -119,10 +119,9 @@ extensions:
       type: dict
 """
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule
-from ansible_collections.azureml.kubernetes.plugins.module_utils.clusters import CLUSTER_TYPES
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_service import ExtensionService
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import extension_view
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule
+from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension_info import run
 
 ARGUMENT_SPEC = dict(
     cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
@@ -134,22 +133,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main() -> None:
-    azure = AzureModule(ARGUMENT_SPEC)
-    p = azure.params
-    service = ExtensionService(azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
-    if not service.provider_registered():
-        service.cluster()  # a missing cluster is still an error worth reporting
-        azure.exit(changed=False, extensions=[])
-    if p["name"]:
-        found = service.get(p["name"])
-        if found is None:
-            service.cluster()
-        resources = [found] if found else []
-    else:
-        resources = service.list()
-    wanted = (p["extension_type"] or "").lower()
-    views = [extension_view(r) for r in resources]
-    azure.exit(changed=False, extensions=[v for v in views if not wanted or (v["extension_type"] or "").lower() == wanted])
+    run(AzureModule(ARGUMENT_SPEC))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError
+
 IMPORT_ERROR: Exception | None
 try:
     import requests
@@ -28,10 +30,6 @@ except ImportError as exc:  # reported by the module through missing_required_li
     IMPORT_ERROR = exc
 else:
     IMPORT_ERROR = None
-
-
-class AzureAuthError(Exception):
-    """A credential or cloud problem the user fixes through the auth options."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,9 @@ KNOWN_CLOUDS: dict[str, Cloud] = {
     )
 }
 
-# The metadata document of a cloud; api-version 2022-09-01 answers with a list of clouds.
+# The metadata document of a cloud. Public Azure answers this api-version with one JSON object (name,
+# resourceManager, authentication.{loginEndpoint, audiences}, suffixes); Azure Stack Hub with a list of such
+# objects. Both are read.
 METADATA_PATH = "/metadata/endpoints?api-version=2022-09-01"
 
 
@@ -75,27 +75,29 @@ def metadata_url(value: str) -> str:
 
 
 def cloud_from_metadata(url: str, document: Any) -> Cloud:
-    """Read a metadata document: the 2022-09-01 list format or the older single-cloud object."""
+    """Read a metadata document in either form: one cloud object, or a list of them.
+
+    From a list, the cloud whose resourceManager is on the URL's host is taken (else the first). Every
+    endpoint comes from the document; the URL's host is used only when a list entry names no resourceManager.
+    """
     host = urlsplit(url).netloc.lower()
     if isinstance(document, list):
-        if not document:
-            raise AzureAuthError(f"cloud_environment {url} returned no cloud")
-        chosen = next(
-            (c for c in document if urlsplit(c.get("resourceManager", "")).netloc.lower() == host),
-            document[0],
-        )
-        auth = chosen.get("authentication") or {}
-        resource_manager = chosen.get("resourceManager") or f"https://{host}"
-        name = chosen.get("name") or host
-    elif isinstance(document, dict) and "authentication" in document:
-        auth = document["authentication"]
-        resource_manager = f"https://{host}"
-        name = host
+        clouds = [c for c in document if isinstance(c, dict)]
+        if not clouds:
+            raise AuthError(f"cloud_environment {url} returned no cloud")
+        chosen = next((c for c in clouds if urlsplit(c.get("resourceManager") or "").netloc.lower() == host), clouds[0])
+    elif isinstance(document, dict) and isinstance(document.get("authentication"), dict):
+        chosen = document
     else:
-        raise AzureAuthError(f"cloud_environment {url} did not return a cloud metadata document")
+        raise AuthError(f"cloud_environment {url} did not return a cloud metadata document")
+    auth = chosen.get("authentication") or {}
     audiences = auth.get("audiences") or []
+    if isinstance(audiences, str):
+        audiences = [audiences]
     if not auth.get("loginEndpoint") or not audiences:
-        raise AzureAuthError(f"cloud_environment {url}: the metadata lacks authentication.loginEndpoint or audiences")
+        raise AuthError(f"cloud_environment {url}: the metadata lacks authentication.loginEndpoint or audiences")
+    resource_manager = chosen.get("resourceManager") or f"https://{host}"
+    name = chosen.get("name") or urlsplit(resource_manager).netloc or host
     return Cloud(name, resource_manager.rstrip("/"), auth["loginEndpoint"].rstrip("/"), audiences[0])
 
 
@@ -106,7 +108,7 @@ def resolve_cloud(value: str | None, verify: bool) -> Cloud:
         if value.lower() == name.lower():
             return cloud
     if not value.lower().startswith("https://"):
-        raise AzureAuthError(
+        raise AuthError(
             f"cloud_environment {value!r} is neither a known cloud ({', '.join(KNOWN_CLOUDS)}) nor an https "
             "metadata URL"
         )
@@ -116,11 +118,11 @@ def resolve_cloud(value: str | None, verify: bool) -> Cloud:
         response.raise_for_status()
         document = response.json()
     except requests.exceptions.SSLError as exc:
-        raise AzureAuthError(
+        raise AuthError(
             f"cloud_environment: the TLS certificate of {url} is not trusted ({exc}). Point REQUESTS_CA_BUNDLE at "
             "the CA that signed it, or set cert_validation_mode: ignore for a test cloud.") from exc
     except (requests.RequestException, ValueError) as exc:
-        raise AzureAuthError(f"cloud_environment: could not read the cloud metadata at {url}: {exc}") from exc
+        raise AuthError(f"cloud_environment: could not read the cloud metadata at {url}: {exc}") from exc
     return cloud_from_metadata(url, document)
 
 
@@ -145,7 +147,7 @@ def read_credential_file(path: str, profile: str | None) -> dict[str, str] | Non
             return None
     except configparser.Error as exc:
         # The parser's own message may quote a line of the file, secret included.
-        raise AzureAuthError(f"The credential file {path} is not an INI file with [profile] sections "
+        raise AuthError(f"The credential file {path} is not an INI file with [profile] sections "
                              f"({type(exc).__name__}); fix it or point AZURE_CREDENTIAL_FILE elsewhere.") from None
     section = profile or "default"
     if not parser.has_section(section):
@@ -178,12 +180,12 @@ def choose_auth(params: Mapping[str, Any], environ: Mapping[str, str], credentia
     if source == "env":
         choice = service_principal(env_values, "env")
         if choice is None:
-            raise AzureAuthError("auth_source=env needs AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT in the environment")
+            raise AuthError("auth_source=env needs AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT in the environment")
         return choice
     if source == "credential_file":
         choice = service_principal(credential_file or {}, "credential_file")
         if choice is None:
-            raise AzureAuthError(
+            raise AuthError(
                 f"auth_source=credential_file: profile [{params.get('profile') or 'default'}] with client_id, secret "
                 "and tenant was not found in ~/.azure/credentials (or AZURE_CREDENTIAL_FILE)"
             )

@@ -18,7 +18,7 @@ import json
 import os
 from typing import Mapping
 
-FINGERPRINT_KEY = "ansibleProtectedSettingsFingerprint"
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import FINGERPRINT_KEY
 ALGORITHM = "pbkdf2-sha256"
 ITERATIONS = 200_000
 POLICIES = ("when_changed", "on_create", "always")

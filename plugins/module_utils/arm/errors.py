@@ -1,53 +1,49 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn what Azure Resource Manager answered into one readable failure (pure: no SDK import needed)."""
+"""The collection's typed errors, and what Azure Resource Manager answered as one readable message (pure).
+
+Services raise these; only a runner turns one into ``fail_json``, once. ``describe_exception`` needs no SDK
+import: it reads azure-core exceptions by their attributes and class names.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-# Causes and fixes of the AzureML extension's health-check codes, from the extension's troubleshooting
-# guide (how-to-troubleshoot-kubernetes-extension), so a failed install says what to do next.
-HEALTH_CHECK_HINTS: dict[str, str] = {
-    "E40001": (
-        "LOAD_BALANCER_NOT_SUPPORT: the cluster cannot provision a LoadBalancer service. Set "
-        "inferenceRouterServiceType to nodePort or clusterIP, or install a load balancer."
-    ),
-    "E40002": (
-        "INSUFFICIENT_NODE: inferenceRouterHA needs at least three nodes. Set inferenceRouterHA: false "
-        "or add nodes."
-    ),
-    "E40003": (
-        "INTERNAL_LOAD_BALANCER_NOT_SUPPORT: internalLoadBalancerProvider works on AKS only. Remove it "
-        "on this cluster."
-    ),
-    "E40007": (
-        "INVALID_SSL_SETTING: the TLS certificate, key or sslCname is invalid. Check that the key "
-        "matches the certificate and that sslCname is covered by it."
-    ),
-    "E45002": (
-        "PROMETHEUS_CONFLICT: another Prometheus operator is installed. Set installPromOp: false and "
-        "follow 'reusing the prometheus operator'."
-    ),
-    "E45003": (
-        "BAD_NETWORK_CONNECTIVITY: the cluster cannot reach the Azure Machine Learning endpoints. "
-        "Open the outbound rules listed in 'access Azure ML behind a firewall'."
-    ),
-    "E45004": (
-        "AZUREML_FE_ROLE_CONFLICT: a legacy azureml-fe ClusterRole exists. Run the legacy azureml-fe "
-        "cleanup before installing."
-    ),
-    "E45005": (
-        "AZUREML_FE_DEPLOYMENT_CONFLICT: a legacy azureml-fe deployment exists. Run the legacy "
-        "azureml-fe cleanup before installing."
-    ),
-}
+
+class CollectionError(Exception):
+    """A failure to report to the user: ``message`` says what happened and what to do; ``details`` go in the result."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
 
 
-def health_check_hints(*texts: str | None) -> list[str]:
-    """Return the documented cause and fix of every health-check code mentioned in the texts."""
-    joined = " ".join(t for t in texts if t)
-    return [f"{code} {hint}" for code, hint in HEALTH_CHECK_HINTS.items() if code in joined]
+class AuthError(CollectionError):
+    """A credential or cloud problem the user fixes through the auth options."""
+
+
+class AzureCallError(CollectionError):
+    """Azure refused a request, could not be reached, or an operation ended Failed."""
+
+    def __init__(self, exc: BaseException, action: str) -> None:
+        message, error = describe_exception(exc, action)
+        super().__init__(message, error=error)
+        self.exception = exc
+        self.action = action
+
+
+class WaitTimeout(CollectionError):
+    """wait_timeout passed; the operation goes on in Azure."""
+
+
+class NotFound(CollectionError):
+    """A resource the task needs does not exist."""
+
+
+class Refused(CollectionError):
+    """The task's options cannot be applied (checked before any write)."""
 
 
 def _error_detail(error: Any) -> dict[str, Any]:
@@ -106,11 +102,8 @@ def describe_exception(exc: BaseException, action: str) -> tuple[str, dict[str, 
     if status and not operation_failed:
         parts.append(f"[HTTP {status}]")
     message = " ".join([parts[0] + ":"] + parts[1:])
-    hints = health_check_hints(detail.get("code"), detail.get("message"))
     if hint:
-        hints.insert(0, hint)
-    if hints:
-        message += " " + " ".join(hints)
+        message += " " + hint
     error: dict[str, Any] = dict(detail)
     if status:
         error["status_code"] = status

@@ -4,15 +4,24 @@
 
 Bodies are the ARM REST JSON the module sends as-is (never SDK models, whose constructors default
 `autoUpgradeMinorVersion=True, releaseTrain=Stable` and would silently change an extension).
-Comparison goes through `aml_settings.settings_equal`, which compares by each key's declared type.
+Comparison goes through `settings_table.settings_equal`, which compares by each key's declared type.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import is_default, settings_equal
 
 MASK = "********"  # what a protected value looks like in a diff
+# The name rule of ARM (proxy) resource names applied to Microsoft.KubernetesConfiguration/extensions: 1 to 253
+# characters, letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+EXTENSION_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,251}[a-zA-Z0-9])?$")
+EXTENSION_NAME_RULE = ("1 to 253 characters: letters, digits, '-', '_' and '.', starting and ending with a letter "
+                       "or digit")
 AML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
 RELEASE_NAMESPACE = "azureml"
 
@@ -23,7 +32,7 @@ class DesiredExtension:
 
     cluster_type: str
     settings: dict[str, str]
-    protected: dict[str, str]
+    protected: dict[str, str] = field(repr=False)  # secrets: never in a repr or a traceback
     release_train: str | None = None
     version: str | None = None
     auto_upgrade_minor_version: bool | None = None
@@ -41,6 +50,38 @@ class Plan:
     changed_properties: list[str] = field(default_factory=list)
     sends_protected: bool = False
     reasons: list[str] = field(default_factory=list)
+
+
+def extension_name_problem(name: str) -> str | None:
+    """Why ARM would refuse this extension name (its rule named), or None for a valid name."""
+    if EXTENSION_NAME_PATTERN.match(name or ""):
+        return None
+    return (f"name {name!r} is not a valid extension name: Azure Resource Manager accepts {EXTENSION_NAME_RULE} "
+            f"(pattern {EXTENSION_NAME_PATTERN.pattern}). Choose another name, e.g. azureml.")
+
+
+# Provisioning states of an operation still running in Azure (another run's, or one left by wait: false).
+IN_PROGRESS = frozenset({"creating", "updating", "deleting", "accepted", "provisioning"})
+
+
+def provisioning_state(resource: dict[str, Any] | None) -> str:
+    return (_props(resource).get("provisioningState") or "").lower()
+
+
+def current_settings(resource: dict[str, Any] | None) -> dict[str, Any]:
+    """The public settings of an extension on Azure (empty when there is none)."""
+    return dict(_props(resource).get("configurationSettings") or {})
+
+
+def failure(resource: dict[str, Any] | None) -> tuple[str, list[str]] | None:
+    """For a Failed extension: what Azure reported (errorInfo, statuses) and the health-check hints; else None."""
+    view = extension_view(resource)
+    if (view.get("provisioning_state") or "").lower() != "failed":
+        return None
+    error_info = view.get("error_info") or {}
+    texts = [f"{error_info.get('code')}: {error_info.get('message')}" if error_info else ""]
+    texts += [f"{s.get('code')}: {s.get('message')}" for s in view["statuses"]]
+    return "; ".join(t for t in texts if t), health_check_hints(*texts)
 
 
 def _props(current: dict[str, Any] | None) -> dict[str, Any]:
@@ -85,24 +126,31 @@ def immutable_conflicts(desired: DesiredExtension, current: dict[str, Any]) -> l
     return problems
 
 
-def changed_settings(desired: dict[str, str], current: dict[str, str],
-                     equal: Callable[[str, str, str], bool], is_default: Callable[[str, str], bool]) -> list[str]:
+def changed_settings(desired: dict[str, str], current: dict[str, str]) -> list[str]:
     """Desired keys whose current value differs; an absent key holds its default.
 
     Keys only in current are kept by Azure, not removed.
     """
     return sorted(k for k, v in desired.items()
-                  if not (equal(k, v, current[k]) if k in current else is_default(k, v)))
+                  if not (settings_equal(k, v, current[k]) if k in current else is_default(k, v)))
 
 
-def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_protected: bool,
-         equal: Callable[[str, str, str], bool], is_default: Callable[[str, str], bool]) -> Plan:
+def protected_goes(desired: DesiredExtension, current: dict[str, Any] | None, resend: bool) -> bool:
+    """Whether the protected settings go with the write: on create, when `resend` (update_protected says so), or
+    to retry a Failed extension, which is applied again completely. Never an empty map to an existing extension.
+    """
+    if current is None:
+        return True
+    return bool(desired.protected) and (resend or provisioning_state(current) == "failed")
+
+
+def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_protected: bool) -> Plan:
     """Decide create, update or nothing, and build the body to send."""
     if current is None:
         return Plan("create", create_body(desired), sorted(desired.settings), [], bool(desired.protected),
                     ["the extension does not exist"])
     props = _props(current)
-    settings_diff = changed_settings(desired.settings, props.get("configurationSettings") or {}, equal, is_default)
+    settings_diff = changed_settings(desired.settings, props.get("configurationSettings") or {})
     property_diff = []
     if desired.release_train is not None and (props.get("releaseTrain") or "").lower() != desired.release_train.lower():
         property_diff.append("releaseTrain")
@@ -111,21 +159,20 @@ def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_pr
     if (desired.auto_upgrade_minor_version is not None
             and bool(props.get("autoUpgradeMinorVersion")) != desired.auto_upgrade_minor_version):
         property_diff.append("autoUpgradeMinorVersion")
-    failed = (props.get("provisioningState") or "").lower() == "failed"
-    send_protected = bool(desired.protected) and resend_protected
+    failed = provisioning_state(current) == "failed"
+    send_protected = protected_goes(desired, current, resend_protected)
     reasons = []
     if settings_diff:
         reasons.append("settings differ: " + ", ".join(settings_diff))
     if property_diff:
         reasons.append("properties differ: " + ", ".join(property_diff))
-    if send_protected:
+    if send_protected and resend_protected:
         reasons.append("the protected settings are sent again")
-    if not (settings_diff or property_diff or send_protected):
-        if not failed:
-            return Plan("none")
+    if failed:
         # A failed install is retried by sending everything again, as a rerun of the playbook intends.
         reasons.append("the extension is in the Failed state: applying the settings again")
-        send_protected = bool(desired.protected)
+    if not reasons:
+        return Plan("none")
     body = patch_body(desired, current, settings_diff, send_protected=send_protected, retry=failed)
     return Plan("update", body, settings_diff, property_diff, send_protected, reasons)
 

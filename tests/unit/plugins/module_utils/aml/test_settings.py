@@ -7,11 +7,14 @@ import hashlib
 
 import pytest
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings as aml
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml_settings import (
-    AmlSettingsError,
-    ClusterFacts,
-)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import compute as compute_mod
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import normalise as normalise_mod
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import relay as relay_mod
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import rules
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import settings_table as table
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import DesiredExtension
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import AmlSettingsError
 from ansible_collections.azureml.kubernetes.tests.unit.plugins.module_utils.fixtures import pki
 
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
@@ -22,6 +25,7 @@ AKS = ClusterFacts("managedClusters", AKS_ID, "aks-aml-demo", "EastUS", node_cou
 ARC = ClusterFacts("connectedClusters", ARC_ID, "arc-aml-demo", "eastus", node_count=4, distribution="k3s")
 HC_ID = ("/subscriptions/%s/resourceGroups/rg-aml-sandbox/providers/Microsoft.Relay/namespaces/ns/"
          "hybridConnections/arc-aml-demo" % SUB)
+RELAY_NAMES = relay_mod.RelayNames(SUB, "rg-aml-sandbox", "ns", "arc-aml-demo", "azureml_rw")
 RELAY_SECRET = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=azureml_rw;SharedAccessKey=S3cr3tRelayKey="
 
 # What the CLI injects on every create, per cluster type (AzureMLKubernetes.Create + _dereference).
@@ -63,10 +67,10 @@ def cli_base64(path):
 
 
 def run(config, protected=None, cluster=AKS, **kwargs):
-    normalised = aml.normalise(config, protected or {})
-    warnings = list(normalised.warnings) + aml.validate(normalised, cluster, **kwargs)
-    desired = aml.compute(normalised, cluster, **kwargs)
-    return desired, warnings + list(desired.warnings)
+    normalised = normalise_mod.normalise(config, protected or {})
+    warnings = list(normalised.warnings) + rules.validate(normalised, cluster, **kwargs)
+    settings, protected, notes = compute_mod.compute(normalised, cluster, **kwargs)
+    return DesiredExtension(cluster.cluster_type, settings, protected), warnings + notes
 
 
 def problems_of(config, protected=None, cluster=AKS, **kwargs):
@@ -95,7 +99,7 @@ def test_scenario_1_aks_proof_of_concept():
     })
     assert desired.protected == {}
     assert warnings == ["config key 'InferenceRouterHA' was read as 'inferenceRouterHA'"]
-    assert not aml.needs_relay(desired, AKS)
+    assert not relay_mod.needs_relay(desired)
 
 
 def test_scenario_2_arc_training_only():
@@ -105,8 +109,8 @@ def test_scenario_2_arc_training_only():
     assert desired.settings == dict(ARC_INJECTED, enableTraining="True", enableInference="False")
     assert desired.protected == {}
     assert warnings == []
-    assert aml.needs_relay(desired, ARC)
-    with_relay = aml.with_relay(desired, RELAY_SECRET, HC_ID, "arc-aml-demo")
+    assert relay_mod.needs_relay(desired)
+    with_relay = relay_mod.with_relay(desired, RELAY_SECRET, RELAY_NAMES)
     assert with_relay.settings == dict(ARC_INJECTED, **{
         "enableTraining": "True",
         "enableInference": "False",
@@ -117,7 +121,7 @@ def test_scenario_2_arc_training_only():
         "relayServerConnectionString": RELAY_SECRET,
         "relayserver.relayConnectionString": RELAY_SECRET,
     }
-    assert not aml.needs_relay(with_relay, ARC)
+    assert not relay_mod.needs_relay(with_relay)
     assert desired.protected == {}  # with_relay returns a new value
 
 
@@ -146,8 +150,8 @@ def test_scenario_4_arc_nodeport_https_gpu(pem):
         cluster=ARC,
     )
     assert warnings == []
-    assert aml.needs_relay(desired, ARC)
-    desired = aml.with_relay(desired, RELAY_SECRET, HC_ID, "arc-aml-demo")
+    assert relay_mod.needs_relay(desired)
+    desired = relay_mod.with_relay(desired, RELAY_SECRET, RELAY_NAMES)
     assert desired.settings == dict(ARC_INJECTED, **{
         "enableTraining": "True",
         "enableInference": "True",
@@ -311,21 +315,21 @@ def test_log_analytics_ws_already_on_the_extension_is_not_refused_on_update():
     (True, "True"), (False, "False"), ("true", "True"), ("TRUE", "True"), ("False", "False"), ("fAlSe", "False"),
 ])
 def test_bool_spellings_are_canonical(value, sent):
-    assert aml.normalise({"enableTraining": value}, {}).settings == {"enableTraining": sent}
-    lower = aml.normalise({"inferenceRouterHA": value}, {}).settings["inferenceRouterHA"]
+    assert normalise_mod.normalise({"enableTraining": value}, {}).settings == {"enableTraining": sent}
+    lower = normalise_mod.normalise({"inferenceRouterHA": value}, {}).settings["inferenceRouterHA"]
     assert lower == sent.lower()
 
 
 @pytest.mark.parametrize("value", ["maybe", "yes", "1", 1, 0, ""])
 def test_non_bool_refused(value):
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"installPromOp": value}, {})
+        normalise_mod.normalise({"installPromOp": value}, {})
     assert info.value.problems == ["installPromOp must be true or false (any case), got %r: set installPromOp: "
                                    "true or installPromOp: false" % (value,)]
 
 
 def test_key_case_is_fixed_with_a_warning_in_both_maps():
-    normalised = aml.normalise({"EnableTraining": "true", "NodeSelector.Pool": "gpu"}, {"sslkeypemfile": "k.pem",
+    normalised = normalise_mod.normalise({"EnableTraining": "true", "NodeSelector.Pool": "gpu"}, {"sslkeypemfile": "k.pem",
                                                                                         "SSLCertPemFile": "c.pem"})
     assert normalised.settings == {"enableTraining": "True", "nodeSelector.Pool": "gpu"}
     assert set(normalised.protected) == {"sslKeyPemFile", "sslCertPemFile"}
@@ -339,23 +343,24 @@ def test_key_case_is_fixed_with_a_warning_in_both_maps():
 
 def test_two_spellings_of_one_key_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"inferenceRouterHA": "false", "InferenceRouterHA": "true"}, {})
+        normalise_mod.normalise({"inferenceRouterHA": "false", "InferenceRouterHA": "true"}, {})
     assert info.value.problems == ["config: inferenceRouterHA is given twice (differing only in case): keep one"]
 
 
 def test_unknown_key_refused_with_suggestion():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"enableTrainning": True, "inferenceRouterServiceTyp": "nodePort", "zzz": 1}, {})
+        normalise_mod.normalise({"enableTrainning": True, "inferenceRouterServiceTyp": "nodePort", "zzz": 1}, {})
     assert info.value.problems == [
-        "config key 'enableTrainning' is not an AzureML extension setting: did you mean enableTraining? fix or remove it",
+        "config key 'enableTrainning' is not an AzureML extension setting: did you mean enableTraining (Install the training and batch scoring "
+        "components)? fix or remove it",
         "config key 'inferenceRouterServiceTyp' is not an AzureML extension setting: did you mean "
-        "inferenceRouterServiceType? fix or remove it",
+        "inferenceRouterServiceType (Service type of the azureml-fe router)? fix or remove it",
         "config key 'zzz' is not an AzureML extension setting: fix or remove it",
     ]
 
 
 def test_unknown_key_passes_through_only_when_allowed():
-    normalised = aml.normalise({"gateway.replicas": 2}, {}, allow_unknown=True)
+    normalised = normalise_mod.normalise({"gateway.replicas": 2}, {}, allow_unknown=True)
     assert normalised.settings == {"gateway.replicas": "2"}
     assert normalised.warnings == ("config key 'gateway.replicas' is not a known AzureML setting; it is passed "
                                    "through unchecked",)
@@ -379,7 +384,7 @@ def test_advanced_and_legacy_keys_pass_through():
 
 def test_computed_scoring_fe_keys_refused_with_the_key_to_use():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"scoringFe.sslSecret": "x"}, {"scoringFe.sslCert": "QUJD"})
+        normalise_mod.normalise({"scoringFe.sslSecret": "x"}, {"scoringFe.sslCert": "QUJD"})
     assert info.value.problems == [
         "scoringFe.sslSecret is computed by this collection, not set directly: set sslSecret instead",
         "scoringFe.sslCert is computed by this collection, not set directly: set sslCertPemFile (in "
@@ -389,7 +394,7 @@ def test_computed_scoring_fe_keys_refused_with_the_key_to_use():
 
 def test_protected_only_key_in_config_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"sslCertPemFile": "/secret/cert.pem", "relayServerConnectionString": RELAY_SECRET}, {})
+        normalise_mod.normalise({"sslCertPemFile": "/secret/cert.pem", "relayServerConnectionString": RELAY_SECRET}, {})
     assert info.value.problems == [
         "sslCertPemFile holds a secret or a local path and belongs in config_protected: move sslCertPemFile to "
         "config_protected",
@@ -401,22 +406,22 @@ def test_protected_only_key_in_config_refused():
 
 def test_public_only_key_in_protected_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({}, {"location": "westus"})
+        normalise_mod.normalise({}, {"location": "westus"})
     assert info.value.problems == ["location is a public setting: move location to config"]
 
 
 def test_same_key_in_both_maps_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"sslCname": "a.example.com"}, {"sslCname": "a.example.com"})
+        normalise_mod.normalise({"sslCname": "a.example.com"}, {"sslCname": "a.example.com"})
     assert info.value.problems == ["sslCname is given in both config and config_protected: keep it in one of them "
                                    "(config_protected if it is a secret)"]
 
 
 def test_values_rendered_as_strings_and_bad_shapes_refused():
-    assert aml.normalise({"sslCname": 42, "clusterPurpose": "devtest"}, {}).settings == {
+    assert normalise_mod.normalise({"sslCname": 42, "clusterPurpose": "devtest"}, {}).settings == {
         "sslCname": "42", "clusterPurpose": "DevTest"}
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"sslCname": None, "sslSecret": ["a"], "domain": ""}, {})
+        normalise_mod.normalise({"sslCname": None, "sslSecret": ["a"], "domain": ""}, {})
     assert info.value.problems == [
         "sslCname in config has no value: give a value or remove the key",
         "sslSecret in config must be a scalar (a string, number or boolean), not a list or mapping",
@@ -427,32 +432,32 @@ def test_values_rendered_as_strings_and_bad_shapes_refused():
 def test_node_selector_without_a_label_refused():
     for config in ({"enableTraining": True, "nodeSelector.": "gpu"}, {"enableTraining": True, "NodeSelector.": "gpu"}):
         with pytest.raises(AmlSettingsError) as info:
-            aml.normalise(config, {})
+            normalise_mod.normalise(config, {})
         assert info.value.problems == ["config key 'nodeSelector.' has no label: write nodeSelector.<label>: <value>, "
                                        "e.g. nodeSelector.kubernetes.io/os: linux"]
 
 
 def test_node_selector_mapping_is_flattened():
-    normalised = aml.normalise({"enableTraining": True, "nodeSelector": {"role": "ml", "zone": 1, "gpu": True, "x": ""}},
+    normalised = normalise_mod.normalise({"enableTraining": True, "nodeSelector": {"role": "ml", "zone": 1, "gpu": True, "x": ""}},
                                {})
     assert normalised.settings == {"enableTraining": "True", "nodeSelector.role": "ml", "nodeSelector.zone": "1",
                                    "nodeSelector.gpu": "true", "nodeSelector.x": ""}
     assert normalised.warnings == ()
     # The same bytes as the flat form.
-    flat = aml.normalise({"enableTraining": True, "nodeSelector.role": "ml", "nodeSelector.zone": 1,
+    flat = normalise_mod.normalise({"enableTraining": True, "nodeSelector.role": "ml", "nodeSelector.zone": 1,
                           "nodeSelector.gpu": True, "nodeSelector.x": ""}, {})
     assert flat.settings == normalised.settings
-    cased = aml.normalise({"NodeSelector": {"Role": "ml"}}, {"nodeselector": {"pool": "a"}})
+    cased = normalise_mod.normalise({"NodeSelector": {"Role": "ml"}}, {"nodeselector": {"pool": "a"}})
     assert cased.settings == {"nodeSelector.Role": "ml"}  # the label keeps its case
     assert cased.protected == {"nodeSelector.pool": "a"}
     assert cased.warnings == ("config key 'NodeSelector' was read as 'nodeSelector'",
                               "config_protected key 'nodeselector' was read as 'nodeSelector'")
-    assert aml.normalise({"nodeSelector": {}}, {}).settings == {}
+    assert normalise_mod.normalise({"nodeSelector": {}}, {}).settings == {}
 
 
 def test_node_selector_mapping_bad_shapes_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"nodeSelector": {"role": {"a": 1}, "zone": ["a"], "": "x", "none": None}}, {})
+        normalise_mod.normalise({"nodeSelector": {"role": {"a": 1}, "zone": ["a"], "": "x", "none": None}}, {})
     assert info.value.problems == [
         "nodeSelector.role in config must be a scalar (a string, number or boolean), not a list or mapping: "
         "nodeSelector takes one level of <label>: <value>",
@@ -463,7 +468,7 @@ def test_node_selector_mapping_bad_shapes_refused():
         "nodeSelector.none in config has no value: give a value or remove the key",
     ]
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"nodeSelector.pool": ["a"], "nodeSelector": "gpu"}, {})
+        normalise_mod.normalise({"nodeSelector.pool": ["a"], "nodeSelector": "gpu"}, {})
     assert info.value.problems == [  # in the order given
         "nodeSelector.pool in config must be a scalar (a string, number or boolean), not a list or mapping",
         "nodeSelector in config must be a mapping of node labels to values: write nodeSelector: {<label>: <value>} "
@@ -473,16 +478,17 @@ def test_node_selector_mapping_bad_shapes_refused():
 
 def test_node_selector_label_given_twice_refused():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"nodeSelector.role": "a", "nodeSelector": {"role": "b"}}, {})
+        normalise_mod.normalise({"nodeSelector.role": "a", "nodeSelector": {"role": "b"}}, {})
     assert info.value.problems == ["config: nodeSelector.role is given twice (as nodeSelector.role and in the "
                                    "nodeSelector mapping): keep one"]
 
 
 def test_unknown_key_close_to_node_selector_suggests_the_label_form():
     with pytest.raises(AmlSettingsError) as info:
-        aml.normalise({"nodeSelecter": {"a": "b"}}, {})
+        normalise_mod.normalise({"nodeSelecter": {"a": "b"}}, {})
     assert info.value.problems == ["config key 'nodeSelecter' is not an AzureML extension setting: did you mean "
-                                   "nodeSelector.<label>? fix or remove it"]
+                                   "nodeSelector.<label> (Restrict the extension and the workloads to nodes with "
+                                   "these labels)? fix or remove it"]
 
 
 @pytest.mark.parametrize("value", [{"a": 1}, [1, 2], ("a",), {"a"}])
@@ -490,7 +496,7 @@ def test_any_list_or_mapping_value_refused_naming_the_key(value):
     for config, protected, where in (({"installPromOp": value}, {}, "config"),
                                      ({}, {"sslCname": value}, "config_protected")):
         with pytest.raises(AmlSettingsError) as info:
-            aml.normalise(config, protected)
+            normalise_mod.normalise(config, protected)
         key = next(iter(config or protected))
         assert info.value.problems == ["%s in %s must be a scalar (a string, number or boolean), not a list or "
                                        "mapping" % (key, where)]
@@ -565,20 +571,20 @@ def test_user_values_win_over_injected_ones_and_domain_is_honoured():
     assert desired.settings["clusterId"] == "other"
     assert desired.settings["prometheus.prometheusSpec.externalLabels.cluster_name"] == "custom"
     assert desired.settings["relayserver.enabled"] == "false"
-    assert not aml.needs_relay(desired, ARC)
+    assert not relay_mod.needs_relay(desired)
 
 
 def test_own_relay_connection_string_is_aliased_and_no_relay_needed():
     desired, _warnings = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
     assert desired.protected == {"relayServerConnectionString": RELAY_SECRET,
                                  "relayserver.relayConnectionString": RELAY_SECRET}
-    assert not aml.needs_relay(desired, ARC)
+    assert not relay_mod.needs_relay(desired)
 
 
 def test_relay_on_aks_when_enabled_explicitly():
     desired, _warnings = run({"enableTraining": True, "relayserver.enabled": "True"})
     assert desired.settings["relayserver.enabled"] == "true"
-    assert aml.needs_relay(desired, AKS)
+    assert relay_mod.needs_relay(desired)
 
 
 def test_aks_migration_sets_scoring_namespace():
@@ -629,12 +635,12 @@ def test_expired_and_uncovered_certificate_warn(tmp_path):
 
 
 def test_compute_rereads_and_fails_cleanly(tmp_path, pem):
-    normalised = aml.normalise(HTTPS, {"sslCertPemFile": str(tmp_path / "gone.pem"), "sslKeyPemFile": pem.key})
-    assert aml.needs_cryptography(normalised)
+    normalised = normalise_mod.normalise(HTTPS, {"sslCertPemFile": str(tmp_path / "gone.pem"), "sslKeyPemFile": pem.key})
+    assert normalise_mod.needs_cryptography(normalised)
     with pytest.raises(AmlSettingsError) as info:
-        aml.compute(normalised, AKS)
+        compute_mod.compute(normalised, AKS)
     assert info.value.problems == ["sslCertPemFile: the file does not exist on the host running the module"]
-    assert not aml.needs_cryptography(aml.normalise({"enableTraining": True}, {}))
+    assert not normalise_mod.needs_cryptography(normalise_mod.normalise({"enableTraining": True}, {}))
 
 
 # ------------------------------------------------------------------------------------------------ update
@@ -755,59 +761,61 @@ def test_update_with_inference_on_needs_a_service_type():
     ("enableTraining", None, None, True),
 ])
 def test_settings_equal_by_type(key, a, b, equal):
-    assert aml.settings_equal(key, a, b) is equal
+    assert table.settings_equal(key, a, b) is equal
 
 
 def test_canonical_value_and_describe():
-    assert aml.canonical_value("enableInference", "true") == "True"
-    assert aml.canonical_value("openshift", True) == "true"
-    assert aml.canonical_value("inferenceRouterServiceType", "CLUSTERIP") == "clusterIP"
-    assert aml.canonical_value("enableInference", "maybe") == "maybe"
-    assert aml.canonical_value("sslCname", 7) == "7"
-    assert aml.describe("nodeSelector.pool").key == "nodeSelector."
-    assert aml.describe("nodeSelector.") is None
-    assert aml.describe("sslKeyPemFile").where == aml.IN_PROTECTED
-    assert aml.describe("nosuch") is None
+    assert table.canonical_value("enableInference", "true") == "True"
+    assert table.canonical_value("openshift", True) == "true"
+    assert table.canonical_value("inferenceRouterServiceType", "CLUSTERIP") == "clusterIP"
+    assert table.canonical_value("enableInference", "maybe") == "maybe"
+    assert table.canonical_value("sslCname", 7) == "7"
+    assert table.describe("nodeSelector.pool").key == "nodeSelector."
+    assert table.describe("nodeSelector.") is None
+    assert table.describe("sslKeyPemFile").where == table.IN_PROTECTED
+    assert table.describe("nosuch") is None
 
 
 def test_table_covers_the_seed_and_is_consistent():
-    keys = {s.key for s in aml.SETTINGS}
+    keys = {s.key for s in table.SETTINGS}
     seed = {"enableTraining", "enableInference", "allowInsecureConnections", "inferenceRouterServiceType",
             "internalLoadBalancerProvider", "sslSecret", "sslCname", "inferenceRouterHA", "nodeSelector.",
             "installNvidiaDevicePlugin", "installPromOp", "installVolcano", "installDcgmExporter",
             "sslCertPemFile", "sslKeyPemFile"}
     assert seed <= keys
-    assert len(keys) == len(aml.SETTINGS)
-    for setting in aml.SETTINGS:
+    assert len(keys) == len(table.SETTINGS)
+    for setting in table.SETTINGS:
         assert setting.description
-        assert setting.kind in (aml.BOOL, aml.STRING, aml.ENUM)
-        assert (setting.kind == aml.ENUM) == bool(setting.choices)
-        assert (setting.origin in (aml.INTERNAL, aml.LEGACY)) == bool(setting.instead)
+        assert setting.kind in (table.BOOL, table.STRING, table.ENUM)
+        assert (setting.kind == table.ENUM) == bool(setting.choices)
+        assert (setting.origin in (table.INTERNAL, table.LEGACY)) == bool(setting.instead)
 
 
 # -------------------------------------------------------------------------------------------------- relay
 
 
 def test_relay_names_short():
-    names = aml.relay_resource_names("arc1", "sub", "rg")
-    assert names == ("arc1subrgrelay", "arc1", "azureml_rw")
-    assert names.namespace_name == "arc1subrgrelay"
+    names = relay_mod.relay_names("arc1", "sub", "rg")
+    assert names == relay_mod.RelayNames("sub", "rg", "arc1subrgrelay", "arc1", "azureml_rw")
+    assert names.hybrid_connection_id == ("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Relay/namespaces/"
+                                          "arc1subrgrelay/hybridConnections/arc1")
+    assert names.namespace == "arc1subrgrelay"
 
 
 def test_relay_names_truncated_with_md5_of_the_unfiltered_name():
-    names = aml.relay_resource_names("arc-aml-demo", SUB, "rg-aml-sandbox")
+    names = relay_mod.relay_names("arc-aml-demo", SUB, "rg-aml-sandbox")
     source = "arc-aml-demo-%s-rg-aml-sandbox-relay" % SUB
-    assert names.namespace_name == "arcamldemo6b1e4d4a00004000800000000000a001rgef74c9"
-    assert len(names.namespace_name) == 50
-    assert names.namespace_name[44:] == hashlib.md5(source.encode()).hexdigest()[:6]
+    assert names.namespace == "arcamldemo6b1e4d4a00004000800000000000a001rgef74c9"
+    assert len(names.namespace) == 50
+    assert names.namespace[44:] == hashlib.md5(source.encode()).hexdigest()[:6]
 
 
 def test_relay_names_exactly_fifty_alphanumerics_are_kept():
-    name = aml.relay_resource_names("a" * 36, "b", "c").namespace_name  # 36 + 1 + 1 + 5 ('relay') = 43
+    name = relay_mod.relay_names("a" * 36, "b", "c").namespace  # 36 + 1 + 1 + 5 ('relay') = 43
     assert name == "a" * 36 + "bcrelay"
-    long_name = aml.relay_resource_names("a" * 43, "b", "c").namespace_name  # 50 alphanumerics: kept
+    long_name = relay_mod.relay_names("a" * 43, "b", "c").namespace  # 50 alphanumerics: kept
     assert long_name == "a" * 43 + "bcrelay"
-    longer = aml.relay_resource_names("a" * 44, "b", "c").namespace_name
+    longer = relay_mod.relay_names("a" * 44, "b", "c").namespace
     assert len(longer) == 50 and longer[:44] == "a" * 44 and longer[44:] != "bcrela"
 
 
@@ -837,7 +845,7 @@ def test_no_protected_value_in_any_message(tmp_path):
     assert len(texts) >= len(cases)
     assert all(secret not in text for text in texts), [t for t in texts if secret in t]
     desired, _warnings = run({"enableTraining": True}, {"relayServerConnectionString": RELAY_SECRET}, cluster=ARC)
-    assert RELAY_SECRET not in repr(desired) and RELAY_SECRET not in repr(aml.normalise({}, {"relayServerConnectionString": RELAY_SECRET}))
+    assert RELAY_SECRET not in repr(desired) and RELAY_SECRET not in repr(normalise_mod.normalise({}, {"relayServerConnectionString": RELAY_SECRET}))
 
 
 # ------------------------------------------------------------------------------- protected-settings helpers
@@ -848,8 +856,8 @@ SECRETS = {"scoringFe.sslCert", "scoringFe.sslKey", "relayServerConnectionString
 
 
 def test_secret_keys_come_from_the_table():
-    assert set(aml.secret_keys()) == SECRETS
-    assert all(aml.describe(key).where == aml.IN_PROTECTED for key in aml.secret_keys())
+    assert set(table.secret_keys()) == SECRETS
+    assert all(table.describe(key).where == table.IN_PROTECTED for key in table.secret_keys())
 
 
 @pytest.mark.parametrize("protected, expected", [
@@ -866,38 +874,38 @@ def test_secret_keys_come_from_the_table():
     ({"unknownKey": "x"}, False),
 ])
 def test_fingerprintable(protected, expected):
-    assert aml.fingerprintable(protected) is expected
+    assert table.fingerprintable(protected) is expected
 
 
 def test_fingerprintable_on_what_compute_sends(pem):
     desired, _warnings = run(HTTPS, {"sslCertPemFile": pem.cert, "sslKeyPemFile": pem.key})
-    assert aml.fingerprintable(desired.protected)
+    assert table.fingerprintable(desired.protected)
     desired, _warnings = run({"enableTraining": True}, {"installPromOp": "false"})
-    assert not aml.fingerprintable(desired.protected)
+    assert not table.fingerprintable(desired.protected)
 
 
 def test_non_secret_protected_keys():
-    normalised = aml.normalise(
+    normalised = normalise_mod.normalise(
         {"enableTraining": True},
         {"allowInsecureConnections": True, "sslCertPemFile": "c.pem", "sslKeyPemFile": "k.pem",
          "clusterPurpose": "devtest", "sslCname": "aml.example.com", "nodeSelector.pool": "gpu",
          "relayServerConnectionString": RELAY_SECRET, "azure_log_analytics.connection_string": "k",
          "enableInference": "true"})
     # enableInference is moved to the public settings, so its value is not masked; PEM paths belong here.
-    assert aml.non_secret_protected_keys(normalised) == ["allowInsecureConnections", "clusterPurpose", "sslCname",
+    assert normalise_mod.non_secret_protected_keys(normalised) == ["allowInsecureConnections", "clusterPurpose", "sslCname",
                                                          "nodeSelector.pool"]
-    assert aml.non_secret_protected_keys(aml.normalise({"enableTraining": True}, {})) == []
-    unknown = aml.normalise({}, {"someChartValue": "x"}, allow_unknown=True)
-    assert aml.non_secret_protected_keys(unknown) == []  # unknown: it may be a secret
+    assert normalise_mod.non_secret_protected_keys(normalise_mod.normalise({"enableTraining": True}, {})) == []
+    unknown = normalise_mod.normalise({}, {"someChartValue": "x"}, allow_unknown=True)
+    assert normalise_mod.non_secret_protected_keys(unknown) == []  # unknown: it may be a secret
 
 
 def test_fingerprint_key_matches_protected_fingerprint():
-    from ansible_collections.azureml.kubernetes.plugins.module_utils import protected_fingerprint
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import fingerprint
 
-    assert aml.describe(protected_fingerprint.FINGERPRINT_KEY).origin == aml.INTERNAL
+    assert table.describe(fingerprint.FINGERPRINT_KEY).origin == table.INTERNAL
 
 
 def test_a_yaml_boolean_label_value_is_sent_as_kubernetes_writes_it():
-    normalised = aml.normalise({"enableTraining": True, "nodeSelector": {"gpu": True}, "nodeSelector.spot": False}, {})
+    normalised = normalise_mod.normalise({"enableTraining": True, "nodeSelector": {"gpu": True}, "nodeSelector.spot": False}, {})
     assert normalised.settings["nodeSelector.gpu"] == "true"
     assert normalised.settings["nodeSelector.spot"] == "false"

@@ -2,40 +2,28 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Azure Relay resources an Arc install needs: created or reused as az k8s-extension does.
 
-The names come from `aml_settings.relay_resource_names`, so a cluster first installed with the CLI
-reuses the CLI's Relay namespace instead of getting a second one. The Relay resources are prerequisites
-of the extension, so they are always waited for, even with `wait: false`.
+The names come from `aml/relay.relay_names`, so a cluster first installed with the CLI reuses the CLI's
+Relay namespace instead of getting a second one. The Relay resources are prerequisites of the extension,
+so they are always waited for, even with `wait: false`. Raises typed errors, never exits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import AzureModule
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.relay import RelayNames
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
 
 try:
     from azure.core.exceptions import ResourceNotFoundError
 except ImportError:  # AzureModule reports the missing SDK before this is used
     ResourceNotFoundError = LookupError
 
-PROVIDER_NAMESPACE = "Microsoft.Relay"
 # The tag az k8s-extension puts on what it creates; we use the same so either tool recognises them.
 CREATED_BY_TAG = {"created_by": "Azure Arc-enabled ML"}
 RULE_RIGHTS = ["Manage", "Send", "Listen"]
-
-
-@dataclass(frozen=True)
-class RelayNames:
-    resource_group: str
-    namespace: str
-    hybrid_connection: str
-    rule: str
-
-    def hybrid_connection_id(self, subscription_id: str) -> str:
-        return (f"/subscriptions/{subscription_id}/resourceGroups/{self.resource_group}/providers/Microsoft.Relay"
-                f"/namespaces/{self.namespace}/hybridConnections/{self.hybrid_connection}")
 
 
 def _get_or_none(get: Any) -> Any:
@@ -52,7 +40,7 @@ def _state(resource: Any) -> str:
 class RelayService:
     """Reads, creates and removes one cluster's Relay namespace, hybrid connection and rule."""
 
-    def __init__(self, azure: AzureModule, names: RelayNames) -> None:
+    def __init__(self, azure: Any, names: RelayNames) -> None:
         self.azure = azure
         self.names = names
 
@@ -61,6 +49,10 @@ class RelayService:
         from azure.mgmt.relay import RelayAPIMgmtClient
 
         return self.azure.client(RelayAPIMgmtClient)
+
+    def _polling(self) -> Any:
+        # The Relay SDK resolves operation URLs against its endpoint, as its own polling does.
+        return self.azure.waiter.polling(path_format_arguments={"endpoint": self.azure.cloud.resource_manager})
 
     def _namespace(self) -> Any:
         return _get_or_none(lambda: self._client.namespaces.get(self.names.resource_group, self.names.namespace))
@@ -76,12 +68,12 @@ class RelayService:
 
     def complete(self) -> bool:
         """Whether the hybrid connection and its rule both exist (reads only)."""
-        return self.azure.call(lambda: self._hybrid_connection() is not None and self._rule() is not None,
+        return call(lambda: self._hybrid_connection() is not None and self._rule() is not None,
                                f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
 
     def removal_plan(self) -> list[str]:
         """What remove() would delete (reads only, for check mode)."""
-        return self.azure.call(self._removal_plan, f"read the Azure Relay resources of {self.names.hybrid_connection}")
+        return call(self._removal_plan, f"read the Azure Relay resources of {self.names.hybrid_connection}")
 
     def _removal_plan(self) -> list[str]:
         n, plan = self.names, []
@@ -96,7 +88,7 @@ class RelayService:
 
     def ensure(self, location: str) -> list[str]:
         """Create what is missing of namespace, hybrid connection and rule; return what was created."""
-        return self.azure.call(lambda: self._ensure(location),
+        return call(lambda: self._ensure(location),
                                f"create the Azure Relay resources in {self.names.resource_group}")
 
     def _ensure(self, location: str) -> list[str]:
@@ -105,12 +97,13 @@ class RelayService:
         if namespace is None:
             poller = self._client.namespaces.begin_create_or_update(
                 n.resource_group, n.namespace,
-                {"location": location, "sku": {"name": "Standard", "tier": "Standard"}, "tags": dict(CREATED_BY_TAG)})
-            self.azure.wait_for(poller, f"create the Azure Relay namespace {n.namespace}", always=True)
+                {"location": location, "sku": {"name": "Standard", "tier": "Standard"}, "tags": dict(CREATED_BY_TAG)},
+                polling=self._polling())
+            self.azure.waiter.result(poller, f"create the Azure Relay namespace {n.namespace}", always=True)
             created.append(f"namespace {n.namespace}")
         elif _state(namespace) != "succeeded":
             # Another run (or the CLI) is still creating it: a hybrid connection cannot be added before.
-            self.azure.wait_until(self._namespace, lambda ns: _state(ns) in ("succeeded", "failed"),
+            self.azure.waiter.until(self._namespace, lambda ns: _state(ns) in ("succeeded", "failed"),
                                   f"the Azure Relay namespace {n.namespace} to be created")
         if self._hybrid_connection() is None:
             self._client.hybrid_connections.create_or_update(
@@ -123,27 +116,27 @@ class RelayService:
         return created
 
     def connection_string(self) -> str:
-        """The rule's primary connection string; masked in every output."""
+        """The rule's primary connection string (a secret: the runner masks it, as the settings table says)."""
         n = self.names
-        keys = self.azure.call(
+        keys = call(
             lambda: self._client.hybrid_connections.list_keys(n.resource_group, n.namespace, n.hybrid_connection, n.rule),
             f"read the keys of Azure Relay hybrid connection {n.hybrid_connection}")
         secret = keys.get("primaryConnectionString")
-        self.azure.hide(secret, keys.get("primaryKey"), keys.get("secondaryKey"), keys.get("secondaryConnectionString"))
         if not secret:
-            self.azure.fail(f"Azure Relay returned no connection string for rule {n.rule} of hybrid connection "
-                            f"{n.hybrid_connection}: check the rule has Manage, Send and Listen rights.")
+            raise CollectionError(f"Azure Relay returned no connection string for rule {n.rule} of hybrid connection "
+                                  f"{n.hybrid_connection}: check the rule has Manage, Send and Listen rights.")
         return secret
 
     def remove(self) -> list[str]:
         """Delete the cluster's hybrid connection, and the namespace when nothing else lives in it."""
-        return self.azure.call(self._remove, f"delete the Azure Relay resources of {self.names.hybrid_connection}")
+        return call(self._remove, f"delete the Azure Relay resources of {self.names.hybrid_connection}")
 
     def _remove(self) -> list[str]:
         n, plan = self.names, self._removal_plan()
         if f"hybrid connection {n.hybrid_connection}" in plan:
             self._client.hybrid_connections.delete(n.resource_group, n.namespace, n.hybrid_connection)
         if f"namespace {n.namespace}" in plan:
-            self.azure.wait_for(self._client.namespaces.begin_delete(n.resource_group, n.namespace),
-                                f"delete the Azure Relay namespace {n.namespace}", always=True)
+            self.azure.waiter.result(self._client.namespaces.begin_delete(n.resource_group, n.namespace,
+                                                                          polling=self._polling()),
+                                     f"delete the Azure Relay namespace {n.namespace}", always=True)
         return plan

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_auth import (
-    AzureAuthError,
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.auth import (
+    AuthError,
     choose_auth,
     cloud_from_metadata,
     metadata_url,
@@ -23,7 +23,7 @@ def test_known_clouds_resolve_without_a_request():
 
 
 def test_a_name_that_is_not_a_cloud_or_https_url_is_refused():
-    with pytest.raises(AzureAuthError, match="neither a known cloud"):
+    with pytest.raises(AuthError, match="neither a known cloud"):
         resolve_cloud("http://insecure.example", verify=True)
 
 
@@ -54,7 +54,7 @@ def test_legacy_single_cloud_metadata():
 
 
 def test_metadata_without_authentication_is_refused():
-    with pytest.raises(AzureAuthError, match="loginEndpoint"):
+    with pytest.raises(AuthError, match="loginEndpoint"):
         cloud_from_metadata("https://x/", [{"name": "x", "resourceManager": "https://x/", "authentication": {}}])
 
 
@@ -71,14 +71,14 @@ def test_explicit_sources():
     msi = choose_auth({"auth_source": "msi", "client_id": "uami"}, ENV_SP, None)
     assert (msi.kind, msi.client_id) == ("msi", "uami")
     assert choose_auth({"auth_source": "cli"}, ENV_SP, None).kind == "cli"
-    with pytest.raises(AzureAuthError, match="AZURE_CLIENT_ID"):
+    with pytest.raises(AuthError, match="AZURE_CLIENT_ID"):
         choose_auth({"auth_source": "env"}, {}, None)
-    with pytest.raises(AzureAuthError, match="profile"):
+    with pytest.raises(AuthError, match="profile"):
         choose_auth({"auth_source": "credential_file", "profile": "prod"}, {}, None)
 
 
 def test_credential_files_are_read_literally_and_broken_ones_fail_without_their_content(tmp_path):
-    from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_auth import read_credential_file
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.auth import read_credential_file
 
     good = tmp_path / "credentials"
     good.write_text("[default]\nclient_id=app\nsecret=ab%cdSECRETVALUE\ntenant=t\n")
@@ -87,6 +87,6 @@ def test_credential_files_are_read_literally_and_broken_ones_fail_without_their_
     assert read_credential_file(str(tmp_path / "missing"), None) is None
     broken = tmp_path / "broken"
     broken.write_text("secret=TOPSECRETVALUE\n")
-    with pytest.raises(AzureAuthError) as info:
+    with pytest.raises(AuthError) as info:
         read_credential_file(str(broken), None)
     assert "TOPSECRETVALUE" not in str(info.value) and "AZURE_CREDENTIAL_FILE" in str(info.value)

@@ -1,11 +1,12 @@
-"""ARM errors become one readable message with code, message, target, status and hints."""
+"""ARM errors become one readable message with code, message, target, status and hints; typed errors carry it."""
 
 from __future__ import annotations
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.core.rest import HttpRequest
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm_errors import describe_exception, health_check_hints
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import describe_exception
 
 
 class FakeResponse:
@@ -38,10 +39,11 @@ def test_arm_envelope_is_read():
     assert detail["code"] == "MissingSubscriptionRegistration" and detail["status_code"] == 409
 
 
-def test_health_check_codes_get_their_documented_fix():
+def test_health_check_codes_in_an_arm_message_get_their_documented_fix():
     exc = error(400, '{"error":{"code":"ExtensionOperationFailed","message":"E40002 INSUFFICIENT_NODE"}}')
     message, _detail = describe_exception(exc, "create extension x")
-    assert "inferenceRouterHA: false" in message
+    # arm/ knows no AML codes: the runner adds the hints of what the message names.
+    assert "inferenceRouterHA: false" in " ".join(health_check_hints(message))
     assert health_check_hints("nothing here") == []
     assert len(health_check_hints("E45004 and E45005")) == 2
 
@@ -57,7 +59,7 @@ def test_a_failed_operation_is_not_called_a_refusal_and_subclasses_get_hints():
     exc = error(200, '{"error":{"code":"ExtensionOperationFailed","message":"E45004 AZUREML_FE_ROLE_CONFLICT"}}')
     message, detail = describe_exception(exc, "create extension x")
     assert message.startswith("The operation to create extension x failed: ExtensionOperationFailed")
-    assert "[HTTP" not in message and "legacy azureml-fe cleanup" in message
+    assert "[HTTP" not in message and "legacy azureml-fe cleanup" in " ".join(health_check_hints(message))
     assert detail["status_code"] == 200
 
     class CredentialUnavailableError(ClientAuthenticationError):
@@ -67,9 +69,11 @@ def test_a_failed_operation_is_not_called_a_refusal_and_subclasses_get_hints():
     assert "auth_source" in message
 
 
-def test_every_documented_health_check_code_has_a_cause_and_a_fix():
-    for code in ("E40001", "E40002", "E40003", "E40007", "E45002", "E45004", "E45005"):
-        hints = health_check_hints(f"HealthCheck failed: {code}")
-        assert len(hints) == 1 and hints[0].startswith(code)
-        cause, _sep, fix = hints[0].partition(":")
-        assert cause and len(fix) > 40  # a named cause, then what to do
+def test_azure_call_error_carries_the_message_and_the_error_data():
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError, CollectionError
+
+    exc = error(403, '{"error":{"code":"AuthorizationFailed","message":"no"}}')
+    wrapped = AzureCallError(exc, "read cluster c")
+    assert isinstance(wrapped, CollectionError) and wrapped.exception is exc
+    assert wrapped.message.startswith("Azure refused to read cluster c: AuthorizationFailed: no")
+    assert wrapped.details["error"]["status_code"] == 403

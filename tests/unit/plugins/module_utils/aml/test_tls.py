@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils import tls
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import tls
 from ansible_collections.azureml.kubernetes.tests.unit.plugins.module_utils.fixtures import pki
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.protected_fingerprint import (
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.fingerprint import (
     FINGERPRINT_KEY,
     fingerprint,
     matches,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings
-from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state import (
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
     MASK,
     DesiredExtension,
     create_body,
@@ -14,8 +13,6 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.extension_state
     plan,
 )
 
-EQUAL = aml_settings.settings_equal
-DEFAULT = aml_settings.is_default
 
 
 def desired(**overrides):
@@ -62,20 +59,20 @@ def test_arc_create_asks_for_a_system_assigned_identity_and_pins_version():
 
 
 def test_missing_extension_plans_a_create():
-    outcome = plan(desired(), None, resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+    outcome = plan(desired(), None, resend_protected=False)
     assert outcome.action == "create"
     assert outcome.body["properties"]["extensionType"] == "Microsoft.AzureML.Kubernetes"
 
 
 def test_equal_settings_in_another_spelling_plan_nothing():
     spelled = current({"enableTraining": "true", "enableInference": "FALSE", "installPromOp": "True"})
-    assert plan(desired(), spelled, resend_protected=False, equal=EQUAL, is_default=DEFAULT).action == "none"
+    assert plan(desired(), spelled, resend_protected=False).action == "none"
 
 
 def test_one_changed_setting_patches_only_it_with_current_upgrade_properties():
     wanted = desired(settings={"enableTraining": "True", "enableInference": "False", "installPromOp": "False"})
     outcome = plan(wanted, current(autoUpgradeMinorVersion=False, releaseTrain="Preview"),
-                   resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+                   resend_protected=False)
     assert outcome.action == "update"
     assert outcome.changed_settings == ["installPromOp"]
     assert outcome.body == {"properties": {"autoUpgradeMinorVersion": False, "releaseTrain": "Preview",
@@ -85,30 +82,30 @@ def test_one_changed_setting_patches_only_it_with_current_upgrade_properties():
 def test_keys_only_on_azure_are_kept_not_reported():
     extra = current({"enableTraining": "True", "enableInference": "False", "installPromOp": "True",
                      "nodeSelector.pool": "gpu"})
-    assert plan(desired(), extra, resend_protected=False, equal=EQUAL, is_default=DEFAULT).action == "none"
+    assert plan(desired(), extra, resend_protected=False).action == "none"
 
 
 def test_protected_settings_follow_the_policy_and_go_complete():
     wanted = desired(protected={"scoringFe.sslCert": "c", "scoringFe.sslKey": "k"})
-    assert plan(wanted, current(), resend_protected=False, equal=EQUAL, is_default=DEFAULT).action == "none"
-    outcome = plan(wanted, current(), resend_protected=True, equal=EQUAL, is_default=DEFAULT)
+    assert plan(wanted, current(), resend_protected=False).action == "none"
+    outcome = plan(wanted, current(), resend_protected=True)
     assert outcome.action == "update" and outcome.sends_protected
     assert outcome.body["properties"]["configurationProtectedSettings"] == {"scoringFe.sslCert": "c",
                                                                             "scoringFe.sslKey": "k"}
 
 
 def test_a_failed_extension_is_applied_again():
-    outcome = plan(desired(protected={"a": "b"}), current(state="Failed"), resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+    outcome = plan(desired(protected={"a": "b"}), current(state="Failed"), resend_protected=False)
     assert outcome.action == "update"
     assert outcome.body["properties"]["configurationSettings"]["enableTraining"] == "True"
     assert outcome.body["properties"]["configurationProtectedSettings"] == {"a": "b"}
 
 
 def test_release_train_and_version_changes_are_properties():
-    outcome = plan(desired(release_train="preview"), current(), resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+    outcome = plan(desired(release_train="preview"), current(), resend_protected=False)
     assert outcome.changed_properties == ["releaseTrain"]
     outcome = plan(desired(version="1.2.0", auto_upgrade_minor_version=False), current(),
-                   resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+                   resend_protected=False)
     assert set(outcome.changed_properties) == {"version", "autoUpgradeMinorVersion"}
     assert outcome.body["properties"]["version"] == "1.2.0"
 
@@ -139,20 +136,19 @@ def test_views_and_diff_mask_protected_values():
 def test_an_absent_key_holds_its_default():
     wanted = desired(settings={"enableTraining": "True", "enableInference": "False", "installPromOp": "True",
                                "scoringFe.serviceType.nodePort": "False"})
-    assert plan(wanted, current(), resend_protected=False, equal=EQUAL, is_default=DEFAULT).action == "none"
+    assert plan(wanted, current(), resend_protected=False).action == "none"
     wanted = desired(settings={"enableTraining": "True", "scoringFe.serviceType.nodePort": "True"})
-    outcome = plan(wanted, current(), resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+    outcome = plan(wanted, current(), resend_protected=False)
     assert outcome.changed_settings == ["scoringFe.serviceType.nodePort"]
     assert outcome.body["properties"]["configurationSettings"] == {"scoringFe.serviceType.nodePort": "True"}
 
 
 def test_unpinning_a_version_sends_a_null_version():
     pinned = current(autoUpgradeMinorVersion=False, version="1.1.60")
-    outcome = plan(desired(auto_upgrade_minor_version=True), pinned, resend_protected=False, equal=EQUAL,
-                   is_default=DEFAULT)
+    outcome = plan(desired(auto_upgrade_minor_version=True), pinned, resend_protected=False)
     assert outcome.changed_properties == ["autoUpgradeMinorVersion"]
     assert outcome.body["properties"]["autoUpgradeMinorVersion"] is True
     assert outcome.body["properties"]["version"] is None
     kept = plan(desired(release_train="preview"), pinned,
-                resend_protected=False, equal=EQUAL, is_default=DEFAULT)
+                resend_protected=False)
     assert kept.body["properties"]["version"] == "1.1.60"  # still pinned: the pin travels with the patch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from azure.core.pipeline.policies import RetryPolicy
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import RETRY_SETTINGS, JitteredRetryPolicy
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import RETRY_SETTINGS, JitteredRetryPolicy
 
 
 def settings_after(errors: int) -> dict:

@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The two kinds of cluster an extension lives on, and the one type for what is known about a cluster (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# cluster_type -> (resource provider, resource type) in the cluster's and the extension's ARM id.
+CLUSTER_PROVIDERS: dict[str, tuple[str, str]] = {
+    "managedClusters": ("Microsoft.ContainerService", "managedClusters"),
+    "connectedClusters": ("Microsoft.Kubernetes", "connectedClusters"),
+}
+CLUSTER_TYPES = list(CLUSTER_PROVIDERS)
+# inferenceRouterHA runs three router replicas; under this many nodes the CLI (and we) default it off.
+MIN_HA_NODES = 3
+
+
+def cluster_resource_id(subscription_id: str, resource_group: str, cluster_type: str, cluster_name: str) -> str:
+    """The cluster's ARM id as az k8s-extension builds it (``resourceGroups``, the RP's own casing).
+
+    Not AKS's ``id`` field, which spells ``/resourcegroups/``: the CLI, and every extension it installed,
+    reads the id below, so the same cluster reads the same everywhere.
+    """
+    provider, resource_type = CLUSTER_PROVIDERS[cluster_type]
+    return (f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/{provider}/"
+            f"{resource_type}/{cluster_name}")
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """What the modules learn about a cluster: the settings processing reads it, the modules return it."""
+
+    cluster_type: str  # 'managedClusters' or 'connectedClusters'
+    resource_id: str  # as the CLI builds it, see cluster_resource_id
+    name: str
+    location: str
+    node_count: int | None = None
+    distribution: str | None = None
+    kubernetes_version: str | None = None
+    provisioning_state: str | None = None
+
+    @property
+    def small(self) -> bool:
+        """Too few nodes for three router replicas (an unknown count is not small)."""
+        return self.node_count is not None and self.node_count < MIN_HA_NODES
+
+    def view(self) -> dict[str, Any]:
+        """The facts as the module returns them (RETURN `cluster`)."""
+        return {
+            "cluster_type": self.cluster_type,
+            "id": self.resource_id,
+            "name": self.name,
+            "location": self.location,
+            "node_count": self.node_count,
+            "distribution": self.distribution,
+            "kubernetes_version": self.kubernetes_version,
+            "provisioning_state": self.provisioning_state,
+        }
+
+
+def node_count(cluster_type: str, cluster: dict[str, Any]) -> int | None:
+    """Nodes the extension can schedule on: Arc reports a total, AKS the sum of its agent pools."""
+    props = cluster.get("properties") or {}
+    if cluster_type == "connectedClusters":
+        return props.get("totalNodeCount")
+    pools = props.get("agentPoolProfiles")
+    if pools is None:
+        return None
+    return sum(int(p.get("count") or 0) for p in pools)
+
+
+def cluster_facts(cluster_type: str, cluster: dict[str, Any], *, subscription_id: str, resource_group: str,
+                  cluster_name: str) -> ClusterFacts:
+    """The facts of a cluster resource (ARM JSON) found under the given subscription and resource group."""
+    props = cluster.get("properties") or {}
+    return ClusterFacts(
+        cluster_type=cluster_type,
+        resource_id=cluster_resource_id(subscription_id, resource_group, cluster_type, cluster_name),
+        name=cluster.get("name") or cluster_name,
+        location=cluster.get("location") or "",
+        node_count=node_count(cluster_type, cluster),
+        distribution=props.get("distribution"),
+        kubernetes_version=props.get("currentKubernetesVersion") or props.get("kubernetesVersion"),
+        provisioning_state=props.get("provisioningState"),
+    )

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Waiting for Azure, within the user's wait_timeout: long-running operations and states read again.
+
+When Azure sends `Retry-After` it is honoured. Without it (the recorded KubernetesConfiguration operations
+send none, on the PUT's 201 or on the polls) the delays follow `poll_intervals()`: quick first polls that
+grow by half again each time up to a ceiling, so a 3 s operation is noticed about half a second after it
+ends and a 10-minute one costs about 57 polls (`polls_for(600)`), not the 60 of a fixed 10 s, and not
+the flood of a fixed 1 s. Every wait is bounded by wait_timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterator
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError, WaitTimeout
+
+try:
+    from azure.core.exceptions import AzureError, DeserializationError
+    from azure.core.pipeline.policies._utils import get_retry_after
+    from azure.mgmt.core.polling.arm_polling import ARMPolling
+except ImportError:  # AzureModule reports the missing SDK
+    AzureError = DeserializationError = LookupError  # never raised then; keeps `except` clauses valid
+    ARMPolling = object
+
+    def get_retry_after(response: Any) -> float | None:
+        return None
+
+# The one default for wait_timeout (doc fragment azureml.kubernetes.wait holds the same number; a unit test
+# checks they agree), also used by modules without the wait options.
+DEFAULT_WAIT_TIMEOUT = 1800
+MAX_WAIT_TIMEOUT = 7 * 24 * 3600
+FIRST_POLL_SECONDS = 0.5
+POLL_GROWTH = 1.4
+POLL_CEILING_SECONDS = 12.0
+
+
+def poll_intervals(first: float = FIRST_POLL_SECONDS, growth: float = POLL_GROWTH,
+                   ceiling: float = POLL_CEILING_SECONDS) -> Iterator[float]:
+    """The delays between polls without Retry-After: interval_n = min(first * growth**n, ceiling), endless.
+
+    0.5, 0.7, 0.98, 1.37, 1.92, 2.69, 3.76, 5.27, 7.38, 10.3, then 12 s each.
+    """
+    delay = first
+    while True:
+        yield min(delay, ceiling)
+        delay *= growth
+
+
+def polls_for(duration: float) -> int:
+    """How many polls the schedule makes until an operation of `duration` seconds is seen finished."""
+    elapsed, polls = 0.0, 0
+    for delay in poll_intervals():
+        elapsed += delay
+        polls += 1
+        if elapsed >= duration:
+            return polls
+    raise AssertionError("unreachable")  # poll_intervals is endless
+
+
+class AdaptivePolling(ARMPolling):  # type: ignore[misc,valid-type]
+    """ARMPolling whose delay without Retry-After follows poll_intervals() (with Retry-After, Azure's)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(timeout=FIRST_POLL_SECONDS, **kwargs)
+        self._schedule = poll_intervals()
+
+    def _extract_delay(self) -> float:
+        scheduled = next(self._schedule)
+        retry_after = get_retry_after(self._pipeline_response)
+        return retry_after if retry_after else scheduled
+
+
+class Waiter:
+    """Waits within one wait_timeout; raises WaitTimeout or AzureCallError, never exits."""
+
+    def __init__(self, timeout: int | None, enabled: bool = True,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self.timeout = timeout or DEFAULT_WAIT_TIMEOUT
+        self.enabled = enabled  # the task's `wait`
+        self._sleep = sleep
+        self._clock = clock
+
+    @staticmethod
+    def polling(**kwargs: Any) -> AdaptivePolling:
+        """The polling method to pass to an SDK `begin_*` call (`polling=`), with that call's LRO options."""
+        return AdaptivePolling(**kwargs)
+
+    def result(self, poller: Any, action: str, *, always: bool = False) -> Any:
+        """The outcome of a long-running operation (None with wait: false unless `always`)."""
+        if not (always or self.enabled):
+            return None
+        started = self._clock()
+        try:
+            result = poller.result(timeout=self.timeout)
+        except (AzureError, DeserializationError) as exc:
+            raise AzureCallError(exc, action) from exc
+        if not poller.done():
+            raise WaitTimeout(
+                f"Timed out after {int(self._clock() - started)} s (wait_timeout={self.timeout}) waiting to {action}; "
+                f"Azure last reported '{poller.status()}'. The operation goes on in Azure: run the task again to "
+                "pick it up, or raise wait_timeout.")
+        return result
+
+    def until(self, read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
+        """Read until `done(value)`, on the poll_intervals() schedule; for states no operation reports."""
+        deadline = self._clock() + self.timeout
+        for delay in poll_intervals():
+            value = read()
+            if done(value):
+                return value
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise WaitTimeout(f"Timed out (wait_timeout={self.timeout}) waiting for {what}. Run the task again "
+                                  "later, or raise wait_timeout.")
+            self._sleep(min(delay, remaining))
+        raise AssertionError("unreachable")  # poll_intervals is endless

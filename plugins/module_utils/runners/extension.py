@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The aml_extension run: gather, decide() (pure), apply() (I/O), report. The one place that fails the task.
+
+state=present: the cluster's facts and the current extension (after any running operation ended) are read;
+``aml/settings.desired()`` turns the options into the extension to send; ``decide()`` compares it with the
+current one (``aml/extension_state.plan``, once) and says what to do, including whether the protected
+settings go, with their fingerprint and, on Arc, the Azure Relay connection string (a placeholder until
+``apply()`` reads the real one); ``apply()`` registers providers, ensures the Relay, and writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import fingerprint, tls
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
+    IN_PROGRESS,
+    DesiredExtension,
+    Plan,
+    current_settings,
+    diff_view,
+    expected_after,
+    extension_name_problem,
+    extension_view,
+    failure,
+    immutable_conflicts,
+    plan,
+    protected_goes,
+    provisioning_state,
+)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.relay import (
+    RelayNames,
+    needs_relay,
+    relay_names,
+    with_relay,
+)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings import desired
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import (
+    AmlSettingsError,
+    fingerprintable,
+    secret_values,
+)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError, CollectionError, Refused
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.clusters import Clusters
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import (
+    KUBERNETES_CONFIGURATION,
+    RELAY,
+    Providers,
+)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.relay import RelayService
+
+# Stands for the Relay connection string in a decided body until apply() reads it (check mode keeps it).
+RELAY_SECRET_PLACEHOLDER = "(read from Azure Relay when applied)"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The task's options that decide() reads."""
+
+    name: str
+    update_protected: str = "when_changed"
+
+
+@dataclass
+class Decision:
+    """What decide() concluded: the plan, and what apply() must do around it."""
+
+    plan: Plan
+    desired: DesiredExtension
+    relay: RelayNames | None = None  # ensure these Relay resources and put their secret in the body
+    relay_missing: bool = False  # the Relay hybrid connection or rule of an existing extension is gone
+    diff: dict[str, Any] = field(default_factory=dict)
+    action: str = ""  # what apply() does, as reported in `actions`
+    warnings: list[str] = field(default_factory=list)
+
+
+def in_progress_message(name: str, current: dict[str, Any], what: str) -> str:
+    return (f"Extension {name} {what} while an operation runs on it in Azure ({provisioning_state(current)}): run "
+            "the task again when it ends, or set wait: true to wait for it.")
+
+
+def decide(want: DesiredExtension, current: dict[str, Any] | None, options: Options, *,
+           relay: RelayNames | None = None, relay_complete: bool | None = None, salt: bytes | None = None) -> Decision:
+    """Compare what is wanted with what exists and decide (pure; raises Refused).
+
+    ``relay``: the cluster's Relay names when the install needs a Relay (``needs_relay``), else None;
+    ``relay_complete``: whether its hybrid connection and rule exist (read only for an existing extension).
+    """
+    warnings: list[str] = []
+    if current is not None:
+        conflicts = immutable_conflicts(want, current)
+        if conflicts:
+            raise Refused(f"Extension {options.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it "
+                          "(state: absent) and create it again, or choose another name.")
+    policy = options.update_protected
+    if policy == "when_changed" and want.protected and not fingerprintable(want.protected):
+        if current is not None:
+            warnings.append("update_protected=when_changed tracks changes of secret material only (certificates, "
+                            "keys, connection strings); the protected settings given here are sent when the "
+                            "extension is created. Use update_protected: always to send them again.")
+        policy = "on_create"
+    relay_missing = relay is not None and current is not None and relay_complete is False
+    resend = relay_missing or fingerprint.should_send(policy, want.protected, current_settings(current))
+    send_relay = None
+    if current is None or relay_missing or protected_goes(want, current, resend):
+        # Protected settings go complete: the fingerprint of the user's part, and on Arc the Relay secret.
+        if fingerprintable(want.protected):
+            stamp = fingerprint.fingerprint(want.protected, salt)
+            want = replace(want, settings={**want.settings, fingerprint.FINGERPRINT_KEY: stamp})
+        if relay is not None:
+            want = with_relay(want, RELAY_SECRET_PLACEHOLDER, relay)
+            send_relay = relay
+        resend = True
+    outcome = plan(want, current, resend_protected=resend)
+    if outcome.action == "none":
+        return Decision(outcome, want, warnings=warnings)
+    if provisioning_state(current) in IN_PROGRESS:
+        raise Refused(in_progress_message(options.name, current or {}, "differs from the task"),
+                      extension=extension_view(current))
+    after = diff_view(want) if outcome.action == "create" else diff_view(
+        expected_after(current, outcome.body or {}), sorted(want.protected) if outcome.sends_protected else [])
+    verb = "create" if outcome.action == "create" else "update"
+    return Decision(outcome, want, send_relay, relay_missing, {"before": diff_view(current), "after": after},
+                    f"{verb} extension {options.name} ({'; '.join(outcome.reasons)})", warnings)
+
+
+def with_relay_secret(body: dict[str, Any], secret: str) -> dict[str, Any]:
+    """The decided body with the placeholder replaced by the Relay connection string."""
+    properties = dict(body.get("properties") or {})
+    protected = properties.get("configurationProtectedSettings")
+    if protected:
+        properties["configurationProtectedSettings"] = {
+            k: secret if v == RELAY_SECRET_PLACEHOLDER else v for k, v in protected.items()}
+    return {**body, "properties": properties}
+
+
+class ExtensionRunner:
+    """One run of aml_extension."""
+
+    def __init__(self, azure: Any) -> None:
+        self.azure = azure
+        p = azure.params
+        self.p = p
+        self.name: str = p["name"]
+        self.clusters = Clusters(azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
+        self.extensions = Extensions(azure, p["cluster_type"], p["resource_group"], p["cluster_name"])
+        self.providers = Providers(azure)
+        self.actions: list[str] = []
+        self.diff: dict[str, Any] = {"before": {}, "after": {}}
+
+    # --- the one way out with an error
+    def run(self) -> NoReturn:
+        try:
+            self.check_static_options()
+            if self.p["state"] == "present":
+                self.present()
+            else:
+                self.absent()
+        except AmlSettingsError as exc:
+            self.azure.fail("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems)
+        except tls.MissingCryptographyError as exc:
+            self.azure.fail(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
+                            exception=str(exc.import_error))
+        except CollectionError as exc:
+            extra: dict[str, Any] = {"actions": self.actions} if self.actions else {}
+            hints = health_check_hints(exc.message) if isinstance(exc, AzureCallError) else []
+            if hints:  # an operation that ended Failed may name the extension's health-check codes
+                exc = CollectionError(exc.message + " " + " ".join(hints), **exc.details)
+            self.azure.fail_error(exc, **extra)
+
+    def check_static_options(self) -> None:
+        """What the options alone refuse, before any request."""
+        problem = extension_name_problem(self.name)
+        if problem:
+            raise Refused(problem)
+        if self.p["scope"] == "namespace":
+            raise Refused("scope=namespace: the Azure Machine Learning extension installs only with cluster scope "
+                          "(into namespace azureml); remove scope or set scope: cluster. Training and inference "
+                          "workloads are placed in namespaces when the cluster is attached to a workspace.")
+        if self.p["version"] and self.p["auto_upgrade_minor_version"]:
+            raise Refused("version pins the extension, so auto_upgrade_minor_version must be false (or unset): "
+                          "Azure refuses a version together with auto-upgrade.")
+
+    def relay_names(self) -> RelayNames:
+        return relay_names(self.p["cluster_name"], self.azure.subscription_id, self.p["resource_group"])
+
+    def current(self) -> dict[str, Any] | None:
+        """The extension after any operation running on it ended (wait: true); None without the provider."""
+        # Without the provider no extension can exist; reading one would only meet MissingSubscriptionRegistration.
+        found = self.extensions.get(self.name) if self.providers.registered(KUBERNETES_CONFIGURATION) else None
+        return self.extensions.settle(self.name, found)
+
+    # --- state=present
+    def present(self) -> NoReturn:
+        facts = self.clusters.facts()
+        current = self.current()
+        if provisioning_state(current) == "deleting":
+            raise Refused(in_progress_message(self.name, current or {}, "is being deleted"),
+                          extension=extension_view(current))
+        p = self.p
+        want, warnings = desired(
+            facts, current_settings(current) if current is not None else None, config=p["config"],
+            config_protected=p["config_protected"], allow_unknown=p["allow_unknown_settings"],
+            release_train=p["release_train"], version=p["version"],
+            auto_upgrade_minor_version=p["auto_upgrade_minor_version"])
+        self.azure.hide(*secret_values(want.protected))
+        relay = self.relay_names() if needs_relay(want) else None
+        relay_complete = None
+        if relay is not None and current is not None:
+            relay_complete = self.providers.registered(RELAY) and RelayService(self.azure, relay).complete()
+        decision = decide(want, current, Options(self.name, p["update_protected"]),
+                          relay=relay, relay_complete=relay_complete)
+        for warning in warnings + decision.warnings:
+            self.azure.warn(warning)
+        if decision.plan.action == "none":
+            self.finish(False, current, facts, [])
+        self.apply(decision, current, facts)
+
+    def ensure_provider(self, namespace: str) -> None:
+        if self.providers.ensure(namespace, allowed=self.p["register_provider"], check_mode=self.azure.check_mode):
+            self.actions.append(f"register resource provider {namespace}")
+
+    def apply(self, decision: Decision, current: dict[str, Any] | None, facts: ClusterFacts) -> NoReturn:
+        """Register, ensure the Relay, then (outside check mode) send the body and wait for the outcome."""
+        self.ensure_provider(KUBERNETES_CONFIGURATION)  # before the Relay work: a certain failure fails first
+        if decision.relay_missing:
+            self.actions.append("recreate the missing Azure Relay hybrid connection or rule, and resend the "
+                                "protected settings")
+        body = decision.plan.body or {}
+        if decision.relay is not None:
+            self.ensure_provider(RELAY)
+            names = decision.relay
+            if self.azure.check_mode:
+                self.actions.append(f"ensure Azure Relay namespace {names.namespace}, hybrid connection "
+                                    f"{names.hybrid_connection} and rule {names.rule}")
+            else:
+                relay = RelayService(self.azure, names)
+                self.actions += [f"create Azure Relay {what}" for what in relay.ensure(facts.location)]
+                secret = relay.connection_string()
+                self.azure.hide(secret)
+                body = with_relay_secret(body, secret)
+        self.actions.append(decision.action)
+        self.diff = decision.diff
+        changed_settings = decision.plan.changed_settings
+        if self.azure.check_mode:
+            self.finish(True, current, facts, changed_settings)
+        write = self.extensions.create if decision.plan.action == "create" else self.extensions.update
+        try:
+            result = write(self.name, body)
+        except CollectionError as exc:
+            # A Failed install says why, with its statuses and the health-check hints.
+            raise self.install_failure(self.extensions.get(self.name)) or exc
+        if result is None:  # wait=false: report what Azure has now
+            result = self.extensions.get(self.name)
+        found = self.install_failure(result)
+        if found is not None:
+            raise found
+        self.finish(True, result, facts, changed_settings)
+
+    def install_failure(self, result: dict[str, Any] | None) -> CollectionError | None:
+        found = failure(result)
+        if found is None:
+            return None
+        reported, hints = found
+        return CollectionError(f"Extension {self.name} failed to install on {self.extensions.where}: {reported}"
+                               + (" " + " ".join(hints) if hints else ""),
+                               extension=extension_view(result), hints=hints)
+
+    # --- state=absent
+    def absent(self) -> NoReturn:
+        p = self.p
+        current = self.current()  # a deletion under way too: it ends with the extension gone
+        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:  # wait: false
+            raise Refused(in_progress_message(self.name, current or {}, "cannot be deleted yet"),
+                          extension=extension_view(current))
+        if current is None and not self.clusters.exists():
+            self.azure.warn(f"Cluster {self.clusters.where} does not exist, so neither does the extension; check "
+                            "cluster_name, resource_group and cluster_type if that is a surprise.")
+        if current is not None and provisioning_state(current) != "deleting":
+            self.diff = {"before": diff_view(current), "after": {}}
+            self.actions.append(f"delete extension {self.name}" + (" (forced)" if p["force"] else ""))
+            if not self.azure.check_mode:
+                self.extensions.delete(self.name, p["force"])
+        if p["delete_relay"] and self.providers.registered(RELAY):
+            relay = RelayService(self.azure, self.relay_names())
+            removed = relay.removal_plan() if self.azure.check_mode else relay.remove()
+            self.actions += [f"delete Azure Relay {what}" for what in removed]
+        self.finish(bool(self.actions), None, None, [])
+
+    # --- report
+    def finish(self, changed: bool, resource: dict[str, Any] | None, facts: ClusterFacts | None,
+               changed_settings: list[str]) -> NoReturn:
+        result: dict[str, Any] = dict(changed=changed, extension=extension_view(resource),
+                                      changed_settings=changed_settings, actions=self.actions)
+        if facts is not None:
+            result["cluster"] = facts.view()
+        if self.azure.diff_mode:
+            result["diff"] = self.diff
+        self.azure.exit(**result)

@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read an AKS or Arc-enabled cluster into ClusterFacts (raises, never exits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts, cluster_facts
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import NotFound
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import read
+
+
+class Clusters:
+    """One cluster of the task: its type, resource group and name."""
+
+    def __init__(self, azure: Any, cluster_type: str, resource_group: str, cluster_name: str) -> None:
+        self.azure = azure
+        self.cluster_type = cluster_type
+        self.resource_group = resource_group
+        self.cluster_name = cluster_name
+
+    @property
+    def where(self) -> str:
+        return f"{self.cluster_type}/{self.cluster_name} in resource group {self.resource_group}"
+
+    def resource(self) -> dict[str, Any] | None:
+        """The cluster as ARM JSON, or None when it does not exist."""
+        if self.cluster_type == "managedClusters":
+            from azure.mgmt.containerservice import ContainerServiceClient
+
+            get = self.azure.client(ContainerServiceClient).managed_clusters.get
+        else:
+            from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
+
+            get = self.azure.client(ConnectedKubernetesClient).connected_cluster.get
+        return read(lambda: get(self.resource_group, self.cluster_name), f"read cluster {self.where}")
+
+    def exists(self) -> bool:
+        return self.resource() is not None
+
+    def facts(self) -> ClusterFacts:
+        """The cluster's facts; a missing cluster raises NotFound with what to check."""
+        found = self.resource()
+        if found is None:
+            raise self.not_found()
+        return cluster_facts(self.cluster_type, found, subscription_id=self.azure.subscription_id,
+                             resource_group=self.resource_group, cluster_name=self.cluster_name)
+
+    def not_found(self) -> NotFound:
+        other = "connectedClusters" if self.cluster_type == "managedClusters" else "managedClusters"
+        return NotFound(
+            f"Cluster {self.where} was not found in subscription {self.azure.subscription_id}. Check "
+            f"cluster_name and resource_group, and cluster_type ({other} if it is "
+            f"{'an Arc-enabled' if other == 'connectedClusters' else 'an AKS'} cluster).")

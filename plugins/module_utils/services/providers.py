@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource provider registrations: read once per run, registered only when asked (raises, never exits).
+
+The one place for registration logic. The SDK's own automatic registration is off (arm/client), so a
+provider is registered here or not at all.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import Refused
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
+
+KUBERNETES_CONFIGURATION = "Microsoft.KubernetesConfiguration"
+RELAY = "Microsoft.Relay"
+
+
+class Providers:
+    """The registration state of the subscription's providers, cached for the run."""
+
+    def __init__(self, azure: Any) -> None:
+        self.azure = azure
+        self._registered: dict[str, bool] = {}
+
+    @cached_property
+    def _providers(self) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return self.azure.client(ResourceManagementClient).providers
+
+    def _read(self, namespace: str) -> bool:
+        provider = call(lambda: self._providers.get(namespace), f"read provider {namespace}")
+        return (provider.registration_state or "").lower() == "registered"
+
+    def registered(self, namespace: str) -> bool:
+        if namespace not in self._registered:
+            self._registered[namespace] = self._read(namespace)
+        return self._registered[namespace]
+
+    def ensure(self, namespace: str, *, allowed: bool, check_mode: bool) -> bool:
+        """Register `namespace` unless it is (in check mode only say so); return whether it had to be.
+
+        Raises Refused when it is not registered and registering is not `allowed` (register_provider: false).
+        """
+        if self.registered(namespace):
+            return False
+        if not allowed:
+            raise Refused(f"The subscription has not registered resource provider {namespace}. Register it (az "
+                          f"provider register --namespace {namespace}) or set register_provider: true.")
+        if not check_mode:
+            call(lambda: self._providers.register(namespace), f"register provider {namespace}")
+            self.azure.waiter.until(lambda: self._read(namespace), bool,
+                                    f"resource provider {namespace} to be registered")
+            self._registered[namespace] = True
+        return True
