@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from . import bench_playbook, bench_sandbox, bench_settings
+from . import bench_playbook, bench_polling, bench_sandbox, bench_settings
 from .paths import BENCH_DIR
 from .results import ERROR, Report, Row, error_row, machine_facts, markdown, write
 
@@ -26,11 +26,14 @@ GROUPS: dict[str, tuple[str, Callable[[list[Row]], None]]] = {
     "settings": ("settings processing and plan()", bench_settings.run),
     "sandbox": ("sandbox start-up, ARM throughput, memory", bench_sandbox.run),
     "playbook": ("ansible-playbook end to end", bench_playbook.run),
+    "polling": ("waiting for operations without Retry-After", bench_polling.run),
 }
 
 NOTES = [
-    "Sandboxes run with provisioning_delay_seconds=0: the ARM and playbook times are the emulator's, the SDK's, "
-    "Ansible's and the module's own cost, not an emulated install.",
+    "Sandboxes run with provisioning_delay_seconds=0 (the polling group seeds clusters with delays of their own): the "
+    "ARM and playbook times are the emulator's, the SDK's, Ansible's and the module's own cost, not an emulated install.",
+    "The polling group keeps the sandbox's default Retry-After setting: none on extension operations, as real Azure "
+    "(its rows say so when the sandbox sends one), so the module's own poll schedule decides when it looks again.",
     "Throughput clients and the sandbox share this machine's CPUs; the CPU rows show which side was busy.",
 ]
 

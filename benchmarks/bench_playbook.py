@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from . import targets
-from .bench_settings import POC_CONFIG
 from .measure import median, percentile
-from .paths import BENCH_DIR, CALLBACK_DIR, subprocess_env
+from .paths import BENCH_DIR, CALLBACK_DIR
 from .results import Row, row
-from .sandbox_proc import Sandbox, own_sandbox
+from .sandbox_proc import SandboxClient, own_sandbox
+
+from tests.support.plays import POC_CONFIG, ansible_env, ansible_playbook, play, task  # noqa: E402  pylint: disable=wrong-import-order
 
 RUNS = 3
 FLEET_HOSTS = 20
@@ -38,30 +38,26 @@ PLAYBOOK_TIMEOUT = 300
 FLEET_OK = targets.Target("==", FLEET_HOSTS, "every host installs")
 
 
-def _play(hosts: str, cluster_type: str, cluster_name: str, resource_group: str) -> list[dict[str, Any]]:
-    task = {"cluster_type": cluster_type, "cluster_name": cluster_name, "resource_group": resource_group,
-            "name": "azureml", "config": POC_CONFIG}
-    return [{"name": "benchmark", "hosts": hosts, "gather_facts": False,
-             "tasks": [{"name": TASK, "azureml.kubernetes.aml_extension": task}]}]
+def _play(hosts: str, cluster_type: str, cluster_name: str, resource_group: str) -> str:
+    return play(task(TASK, cluster_type=cluster_type, cluster_name=cluster_name, resource_group=resource_group,
+                     name="azureml", config=POC_CONFIG), hosts=hosts)
 
 
 class Runner:
     """Runs ansible-playbook with the sandbox's environment and the bench_timer callback."""
 
-    def __init__(self, sandbox: Sandbox, workdir: Path) -> None:
+    def __init__(self, sandbox: SandboxClient, workdir: Path) -> None:
         self.workdir = workdir
         self.count = 0
-        self.env = subprocess_env(dict(
-            sandbox.env, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_CALLBACK_PLUGINS=str(CALLBACK_DIR),
-            ANSIBLE_CALLBACKS_ENABLED="bench_timer", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
-            ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0"))
-        self.ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
+        self.env = ansible_env(sandbox.env, {"ANSIBLE_CALLBACK_PLUGINS": str(CALLBACK_DIR),
+                                             "ANSIBLE_CALLBACKS_ENABLED": "bench_timer"})
+        self.ansible_playbook = ansible_playbook()
 
-    def run(self, play: list[dict[str, Any]], inventory: str, *extra: str) -> tuple[float, list[dict[str, Any]]]:
+    def run(self, playbook_text: str, inventory: str, *extra: str) -> tuple[float, list[dict[str, Any]]]:
         """(wall seconds, bench_timer records) of one ansible-playbook run; a failed run raises."""
         self.count += 1
         playbook = self.workdir / f"play-{self.count}.yml"
-        playbook.write_text(json.dumps(play, indent=1))  # JSON is YAML
+        playbook.write_text(playbook_text)
         records_path = self.workdir / f"timer-{self.count}.json"
         records_path.unlink(missing_ok=True)
         began = time.perf_counter()
@@ -93,20 +89,20 @@ def _calls(entries: list[dict[str, Any]]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
-def _single(runner: Runner, sandbox: Sandbox, rows: list[Row]) -> None:
+def _single(runner: Runner, sandbox: SandboxClient, rows: list[Row]) -> None:
     names = [f"e2e-{i}" for i in range(RUNS)]
-    sandbox.seed([{"name": n, "resource_group": RG_SINGLE, "location": "eastus", "node_count": 3} for n in names])
+    sandbox.seed_clusters([{"name": n, "resource_group": RG_SINGLE, "location": "eastus", "node_count": 3} for n in names])
     play = _play("localhost", "managedClusters", "{{ cluster }}", RG_SINGLE)
     walls: dict[str, list[float]] = {"install": [], "second": []}
     tasks: dict[str, list[float]] = {"install": [], "second": []}
     calls: dict[str, list[str]] = {"install": [], "second": []}
     for name in names:
         for kind, changed in (("install", True), ("second", False)):
-            seq = sandbox.control("GET", "requests?since=999999999")["last_seq"]
+            seq = sandbox.last_seq()
             wall, records = runner.run(play, "localhost,", "-c", "local", "-e", f"cluster={name}")
             tasks[kind].append(_one(records, changed, f"{kind} on {name}"))
             walls[kind].append(wall)
-            calls[kind].append(_calls(sandbox.control("GET", f"requests?since={seq}")["value"]))
+            calls[kind].append(_calls(sandbox.requests(since=seq)))
     bench = "playbook: one AKS cluster, proof-of-concept settings"
     for kind, title, target in (("install", "install (changed)", targets.E2E_INSTALL_S),
                                 ("second", "second run (idempotent, not changed)", targets.E2E_IDEMPOTENT_S)):
@@ -117,9 +113,9 @@ def _single(runner: Runner, sandbox: Sandbox, rows: list[Row]) -> None:
                         note=f"requests the module made: {calls[kind][0]}"))
 
 
-def _fleet(runner: Runner, sandbox: Sandbox, rows: list[Row]) -> None:
+def _fleet(runner: Runner, sandbox: SandboxClient, rows: list[Row]) -> None:
     names = [f"fleet-{i:02d}" for i in range(FLEET_HOSTS)]
-    sandbox.seed([{"name": n, "resource_group": RG_FLEET, "location": "eastus", "node_count": 3} for n in names])
+    sandbox.seed_clusters([{"name": n, "resource_group": RG_FLEET, "location": "eastus", "node_count": 3} for n in names])
     inventory = runner.workdir / "fleet-inventory.yml"
     hosts = {n: {"ansible_connection": "local", "aml_cluster_type": "managedClusters", "aml_cluster_name": n,
                  "aml_resource_group": RG_FLEET} for n in names}
@@ -143,8 +139,8 @@ def _fleet(runner: Runner, sandbox: Sandbox, rows: list[Row]) -> None:
 def run(rows: list[Row]) -> None:
     workdir = BENCH_DIR / "e2e"
     workdir.mkdir(parents=True, exist_ok=True)
-    with own_sandbox("e2e") as sandbox:
-        sandbox.settings(provisioning_delay_seconds=0, retry_after_seconds=1)
+    with own_sandbox("e2e") as (sandbox, _seconds):
+        sandbox.settings(provisioning_delay_seconds=0)  # otherwise the sandbox's defaults: no Retry-After, as Azure
         runner = Runner(sandbox, workdir)
         _single(runner, sandbox, rows)
         _fleet(runner, sandbox, rows)

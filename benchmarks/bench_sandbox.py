@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import targets
-from .bench_settings import POC_CONFIG
 from .measure import CpuWindow, median, percentile, proc_status_kib
 from .paths import ensure_importable
 from .results import Row, row
-from .sandbox_proc import Sandbox, environment, own_sandbox
+from .sandbox_proc import SandboxClient, environment, own_sandbox, timed_start
 
 ensure_importable()  # the repository root, for the sandbox's own constants
 from sandbox.reqlog import MAX_ENTRIES as REQUEST_LOG_ENTRIES  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.plays import POC_CONFIG  # noqa: E402  pylint: disable=wrong-import-position
 
 CLUSTERS = 500
 ARC_EVERY = 5  # every fifth seeded cluster is Arc-enabled
@@ -115,15 +115,15 @@ def _run_clients(clients: int, make_call: Callable[[int], Callable[[], None]], p
     return load
 
 
-def _client(sandbox: Sandbox, credential: Any) -> Any:
+def _client(sandbox: SandboxClient, credential: Any) -> Any:
     from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
 
     return SourceControlConfigurationClient(credential, sandbox.subscription_id, base_url=sandbox.url,
-                                            credential_scopes=[SCOPE], connection_verify=sandbox.ca,
+                                            credential_scopes=[SCOPE], connection_verify=sandbox.ca_bundle,
                                             polling_interval=1)
 
 
-def _install_bodies(sandbox: Sandbox, names: list[str]) -> dict[str, bytes]:
+def _install_bodies(sandbox: SandboxClient, names: list[str]) -> dict[str, bytes]:
     """The PUT body the module sends for the proof-of-concept scenario, per cluster (the collection's core)."""
     from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, extension_state
 
@@ -157,7 +157,7 @@ def _throughput_rows(bench: str, load: Load, unit_name: str, rate_target: target
     ]
 
 
-def _raw_getter(sandbox: Sandbox, token: str, names: list[str],
+def _raw_getter(sandbox: SandboxClient, token: str, names: list[str],
                 work: queue.Queue[int] | None = None) -> Callable[[int], Callable[[], None]]:
     """Plain requests with the bearer token: the emulator's cost with the least client overhead."""
     import requests
@@ -172,13 +172,13 @@ def _raw_getter(sandbox: Sandbox, token: str, names: list[str],
         def get() -> None:
             if work is not None:
                 work.get_nowait()
-            session.get(url, verify=sandbox.ca, timeout=30).raise_for_status()
-        session.get(url, verify=sandbox.ca, timeout=30).raise_for_status()
+            session.get(url, verify=sandbox.ca_bundle, timeout=30).raise_for_status()
+        session.get(url, verify=sandbox.ca_bundle, timeout=30).raise_for_status()
         return get
     return make
 
 
-def _sdk_installer(sandbox: Sandbox, credential: Any, names: list[str]) -> Callable[[int], Callable[[], None]]:
+def _sdk_installer(sandbox: SandboxClient, credential: Any, names: list[str]) -> Callable[[int], Callable[[], None]]:
     bodies = _install_bodies(sandbox, names)
     work: queue.Queue[str] = queue.Queue()
     for name in names:
@@ -199,7 +199,7 @@ def _sdk_installer(sandbox: Sandbox, credential: Any, names: list[str]) -> Calla
     return make
 
 
-def _sdk_getter(sandbox: Sandbox, credential: Any, names: list[str]) -> Callable[[int], Callable[[], None]]:
+def _sdk_getter(sandbox: SandboxClient, credential: Any, names: list[str]) -> Callable[[int], Callable[[], None]]:
     def make(index: int) -> Callable[[], None]:
         extensions = _client(sandbox, credential).extensions
         name = names[index % len(names)]
@@ -219,11 +219,12 @@ def run(rows: list[Row]) -> None:
     ensure_importable()
     from azure.identity import ManagedIdentityCredential
 
-    with own_sandbox("arm") as sandbox:
-        rows.append(row("sandbox: start-up", "cold start to healthy (new state dir, CA generated)",
-                        sandbox.start_seconds[0], "s", targets.SANDBOX_START_S))
+    with own_sandbox("arm") as (sandbox, cold):
+        rows.append(row("sandbox: start-up", "cold start to healthy (new state dir, CA generated)", cold, "s",
+                        targets.SANDBOX_START_S))
         sandbox.stop()
-        rows.append(row("sandbox: start-up", "warm restart to healthy (state dir kept)", sandbox.start(), "s",
+        sandbox, warm = timed_start(sandbox.state_dir)
+        rows.append(row("sandbox: start-up", "warm restart to healthy (state dir kept)", warm, "s",
                         targets.SANDBOX_START_S))
         sandbox.settings(**SETTINGS)
         pid = sandbox.pid
@@ -233,7 +234,7 @@ def run(rows: list[Row]) -> None:
                   "cluster_type": "connectedClusters" if i % ARC_EVERY == ARC_EVERY - 1 else "managedClusters"}
                  for i in range(CLUSTERS)]
         began = time.perf_counter()
-        sandbox.seed(specs)
+        sandbox.seed_clusters(specs)
         rows.append(row("sandbox: memory", f"seed {CLUSTERS} clusters (one control call)",
                         time.perf_counter() - began, "s", targets.SANDBOX_SEED_S))
         rows.append(row("sandbox: memory", f"RSS after seeding {CLUSTERS} clusters", _rss_mb(pid), "MB",
@@ -259,7 +260,7 @@ def run(rows: list[Row]) -> None:
                             _rss_mb(pid), "MB", targets.SANDBOX_RSS_MB))
 
             # A long-lived sandbox (make sandbox, a demo) ends up with a full request log: fill it and look again.
-            logged = sandbox.control("GET", "requests?since=999999999")["last_seq"]
+            logged = sandbox.last_seq()
             if logged < REQUEST_LOG_ENTRIES:
                 work: queue.Queue[int] = queue.Queue()
                 for i in range(REQUEST_LOG_ENTRIES - logged):

@@ -17,8 +17,11 @@ from typing import Any
 from . import targets
 from .measure import median, peak_python_bytes, percentile, time_calls
 from .paths import ensure_importable
-from .pem import write_pair
 from .results import Row, error_row, row
+
+ensure_importable()  # the repository root: tests/support
+from tests.support import pki  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.plays import POC_CONFIG  # noqa: E402  pylint: disable=wrong-import-position
 
 ITERATIONS = 400
 MAX_SECONDS = 2.0  # per timed loop
@@ -37,10 +40,6 @@ class Scenario:
     pem: str | None = None  # "rsa" or "ec": config_protected gets sslCertPemFile/sslKeyPemFile
 
 
-# The documentation's first scenario, with its own key spelling (InferenceRouterHA); groups 2 and 3 install it too.
-POC_CONFIG = {"enableTraining": "True", "enableInference": "True", "inferenceRouterServiceType": "LoadBalancer",
-              "allowInsecureConnections": "True", "InferenceRouterHA": "False"}
-
 SCENARIOS = (
     Scenario("AKS proof of concept", "managedClusters", 3, POC_CONFIG),
     Scenario("Arc training only", "connectedClusters", 4, {"enableTraining": "True"}),
@@ -52,6 +51,15 @@ SCENARIOS = (
               "sslCname": "ml.contoso.com", "installNvidiaDevicePlugin": "True", "installDcgmExporter": "True"},
              pem="ec"),
 )
+
+
+def _pem_pair(directory: Path, kind: str) -> pki.PemPair:
+    """``rsa``: an RSA-2048 leaf signed by an RSA-2048 CA, the file holding the chain (leaf + CA), as most real
+    certificates are delivered. ``ec``: a self-signed P-256 certificate."""
+    names = {"common_name": "ml.contoso.com", "dns_names": ("ml.contoso.com",)}
+    if kind == "rsa":
+        return pki.write_pair(directory, pki.rsa_key(), kind, issuer=pki.ca("Contoso Bench CA"), **names)
+    return pki.write_pair(directory, pki.ec_key(), kind, **names)
 
 
 def _cluster(aml_settings: Any, scenario: Scenario, name: str) -> Any:
@@ -72,8 +80,7 @@ def _bench_scenario(scenario: Scenario, pem_dir: Path) -> list[Row]:
     cluster = _cluster(aml_settings, scenario, name)
     protected: dict[str, str] = {}
     if scenario.pem:
-        cert, key = write_pair(pem_dir, scenario.pem)
-        protected = {"sslCertPemFile": str(cert), "sslKeyPemFile": str(key)}
+        protected = _pem_pair(pem_dir, scenario.pem).protected()
 
     def process(operation: str = "create", current: dict[str, str] | None = None) -> Any:
         normalised = aml_settings.normalise(scenario.config, protected)

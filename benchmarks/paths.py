@@ -27,15 +27,3 @@ def ensure_importable() -> Path:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     return root
-
-
-def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment `make` exports, for ansible-playbook and the sandbox CLI."""
-    root = collections_path()
-    env = dict(os.environ)
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(root)
-    env["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"] = "true"
-    env["PYTHONPATH"] = os.pathsep.join([str(root), str(REPO)])
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(extra or {})
-    return env

@@ -51,3 +51,10 @@ E2E_IDEMPOTENT_S = Target("<", 5, "the second run changes nothing and only reads
                                   "often")
 FLEET_TOTAL_S = Target("<", 60, "20 clusters with forks 10 should finish within a minute on a 2-core controller")
 FLEET_PER_HOST_S = Target("<", 3, "amortised cost per cluster, which decides how a fleet run scales")
+
+# --- group 4: waiting for operations without Retry-After (real Azure sends none on extension operations)
+LRO_NOTICED_S = Target("<=", 1.0, "a quick operation must not cost a fixed 10 s poll: the end of a 3 s install is "
+                                  "seen within about a second")
+LRO_POLLS_60S = Target("<=", 15, "a one-minute install costs about a dozen reads, not the 60 of a fixed 1 s poll")
+LRO_POLLS_10MIN = Target("<=", 60, "a 10-minute install (a real AKS one) costs no more reads than a fixed 10 s poll "
+                                   "would: a fleet run must not flood ARM's read quota")
