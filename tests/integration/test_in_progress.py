@@ -15,6 +15,8 @@ def test_a_rerun_during_creation_waits_and_reports_the_outcome(sandbox, run_play
     result = run.task("rerun")
     assert result["changed"] is False, run.stdout
     assert result["extension"]["provisioning_state"] == "Succeeded"
+    # It waited for the first run's install (polling the extension) and wrote nothing of its own.
+    assert [w["method"] for w in sandbox.requests_for(cluster["name"], writes_only=True)] == ["PUT"]
 
 
 def test_a_change_during_creation_waits_then_patches(sandbox, run_playbook):
@@ -47,6 +49,8 @@ def test_present_during_deletion_waits_and_installs_again(sandbox, run_playbook)
     run = run_playbook(play(task("install again", **args, config=POC_CONFIG), task("show", EXTENSION_INFO, **args)))
     assert run.task("install again")["changed"] is True, run.stdout
     assert run.task("show")["extensions"][0]["provisioning_state"] == "Succeeded"
+    # The install went after the deletion had finished: no PUT raced the DELETE.
+    assert [w["method"] for w in sandbox.requests_for(cluster["name"], writes_only=True)] == ["PUT", "DELETE", "PUT"]
 
 
 def test_absent_waits_for_a_deletion_already_running(sandbox, run_playbook):
@@ -57,3 +61,4 @@ def test_absent_waits_for_a_deletion_already_running(sandbox, run_playbook):
     run = run_playbook(play(task("remove", **args, state="absent"), task("show", EXTENSION_INFO, **args)))
     assert run.task("remove")["changed"] is False, run.stdout
     assert run.task("show")["extensions"] == []  # waited until it was gone
+    assert [w["method"] for w in sandbox.requests_for(cluster["name"], writes_only=True)] == ["PUT", "DELETE"]

@@ -35,11 +35,13 @@ def test_on_create_never_resends(sandbox, run_playbook, tls_files, tmp_path):
     config = {"enableInference": True, "inferenceRouterServiceType": "loadBalancer", "sslCname": "ml.contoso.com"}
     args = dict(target(cluster), config=config, update_protected="on_create",
                 config_protected={"sslCertPemFile": str(tls_files.cert), "sslKeyPemFile": str(tls_files.key)})
-    run_playbook(play(task("install", **args)))
+    assert run_playbook(play(task("install", **args))).task("install")["changed"] is True
     fresh = make_tls_files(tmp_path / "rotated")
-    rotated = {**args, "config_protected": {"sslCertPemFile": str(fresh.cert), "sslKeyPemFile": str(fresh.key)}}
+    rotated = {**args, "config_protected": fresh.protected()}
     run = run_playbook(play(task("rotate", **rotated)))
-    assert run.task("rotate")["changed"] is False
+    assert run.task("rotate")["changed"] is False, run.stdout
+    # The only write is the install: the rotated pair is never sent.
+    assert [w["method"] for w in sandbox.requests_for(cluster["name"], writes_only=True)] == ["PUT"]
 
 
 def test_always_resends_every_run(sandbox, run_playbook, tls_files):
