@@ -125,19 +125,17 @@ def _client(sandbox: SandboxClient, credential: Any) -> Any:
 
 def _install_bodies(sandbox: SandboxClient, names: list[str]) -> dict[str, bytes]:
     """The PUT body the module sends for the proof-of-concept scenario, per cluster (the collection's core)."""
-    from ansible_collections.azureml.kubernetes.plugins.module_utils import aml_settings, extension_state
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (ClusterFacts,
+                                                                                      cluster_resource_id)
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import create_body
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings import desired
 
     bodies = {}
     for name in names:
-        cluster = aml_settings.ClusterFacts(
-            "managedClusters", f"/subscriptions/{sandbox.subscription_id}/resourceGroups/{RESOURCE_GROUP}/providers/"
-            f"Microsoft.ContainerService/managedClusters/{name}", name, "eastus", 3)
-        normalised = aml_settings.normalise(POC_CONFIG, {})
-        aml_settings.validate(normalised, cluster)
-        computed = aml_settings.compute(normalised, cluster)
-        body = extension_state.create_body(extension_state.DesiredExtension(
-            "managedClusters", computed.settings, computed.protected))
-        bodies[name] = json.dumps(body).encode()
+        cluster = ClusterFacts("managedClusters", cluster_resource_id(sandbox.subscription_id, RESOURCE_GROUP,
+                                                                      "managedClusters", name), name, "eastus", 3)
+        want, _warnings = desired(cluster, None, config=POC_CONFIG, config_protected={})
+        bodies[name] = json.dumps(create_body(want)).encode()
     return bodies
 
 

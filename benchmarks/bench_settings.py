@@ -1,9 +1,9 @@
-"""Group 1: settings processing (normalise + validate + compute) and plan(), pure and in process.
+"""Group 1: settings processing (aml/settings.desired(): normalise, rules, compute) and plan(), pure and in process.
 
 The four scenarios are the documentation's (tests/integration/test_scenarios.py): two without PEM files,
 two with generated PEM files (an RSA-2048 chain and an EC P-256 certificate). The second run's decision is
-timed as the module makes it (AmlExtension.plan): the protected-settings fingerprint check, then plan() of
-desired (computed on update) against the extension the first run left behind. It must decide "nothing to
+timed as the module makes it (runners/extension.decide): the protected-settings fingerprint check, then
+plan() of desired (computed on update) against the extension the first run left behind. It must decide "nothing to
 do" (checked, so a wrong decision is an error rather than a fast number).
 """
 
@@ -62,81 +62,67 @@ def _pem_pair(directory: Path, kind: str) -> pki.PemPair:
     return pki.write_pair(directory, pki.ec_key(), kind, **names)
 
 
-def _cluster(aml_settings: Any, scenario: Scenario, name: str) -> Any:
-    rp = ("Microsoft.ContainerService/managedClusters" if scenario.cluster_type == "managedClusters"
-          else "Microsoft.Kubernetes/connectedClusters")
-    return aml_settings.ClusterFacts(
-        cluster_type=scenario.cluster_type,
-        resource_id=f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/{rp}/{name}",
-        name=name, location="eastus", node_count=scenario.node_count,
-        distribution="k3s" if scenario.cluster_type == "connectedClusters" else None)
-
-
 def _bench_scenario(scenario: Scenario, pem_dir: Path) -> list[Row]:
-    from ansible_collections.azureml.kubernetes.plugins.module_utils import (aml_settings, extension_state,
-                                                                         protected_fingerprint)
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import extension_state, fingerprint
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (ClusterFacts,
+                                                                                      cluster_resource_id)
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.relay import needs_relay, relay_names
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings import desired
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension import Options, decide
 
     name = "bench-" + scenario.title.split()[0].lower()
-    cluster = _cluster(aml_settings, scenario, name)
+    cluster = ClusterFacts(scenario.cluster_type,
+                           cluster_resource_id(SUBSCRIPTION, RESOURCE_GROUP, scenario.cluster_type, name), name,
+                           "eastus", scenario.node_count,
+                           "k3s" if scenario.cluster_type == "connectedClusters" else None)
     protected: dict[str, str] = {}
     if scenario.pem:
         protected = _pem_pair(pem_dir, scenario.pem).protected()
+    options = Options("azureml")
 
-    def process(operation: str = "create", current: dict[str, str] | None = None) -> Any:
-        normalised = aml_settings.normalise(scenario.config, protected)
-        aml_settings.validate(normalised, cluster, operation=operation, current_settings=current)
-        return aml_settings.compute(normalised, cluster, operation=operation, current_settings=current)
+    def process(current_settings: dict[str, str] | None = None) -> Any:
+        return desired(cluster, current_settings, config=scenario.config, config_protected=protected)[0]
 
-    # The extension the first run leaves on Azure, as GET returns it: the computed settings, the fingerprint of
-    # the user's protected settings (update_protected: when_changed) and, on Arc, the relay outputs.
-    first = process()
-    settings = dict(first.settings)
-    if first.protected:
-        settings[protected_fingerprint.FINGERPRINT_KEY] = protected_fingerprint.fingerprint(first.protected)
-    first = aml_settings.Desired(settings, first.protected, first.warnings)
-    if aml_settings.needs_relay(first, cluster):
-        first = aml_settings.with_relay(first, "Endpoint=sb://bench.servicebus.windows.net/;SharedAccessKey=x",
-                                        cluster.resource_id + "-relay/hybridConnections/" + name, name)
-    created = extension_state.create_body(extension_state.DesiredExtension(
-        cluster_type=scenario.cluster_type, settings=first.settings, protected=first.protected))
+    # The first run, as the module decides it; the extension it leaves on Azure is that body as GET returns it
+    # (protected settings never come back): the fingerprint of the protected settings and, on Arc, the Relay's.
+    want = process()
+    relay = relay_names(name, SUBSCRIPTION, RESOURCE_GROUP) if needs_relay(want) else None
+    created = decide(want, None, options, relay=relay).plan.body or {}
     current = {"id": cluster.resource_id + "/providers/Microsoft.KubernetesConfiguration/extensions/azureml",
                "name": "azureml", "properties": dict(created["properties"], provisioningState="Succeeded",
                                                      configurationProtectedSettings={}, version="1.1.70")}
     current_settings = current["properties"]["configurationSettings"]
-    second = process("update", current_settings)
-    desired = extension_state.DesiredExtension(cluster_type=scenario.cluster_type, settings=second.settings,
-                                               protected=second.protected)
+    again = process(current_settings)
 
-    # The module's decision on the second run (AmlExtension.plan): does the protected set need resending
-    # (a salted PBKDF2 fingerprint check), then plan() of the public settings and properties.
-    def protected_check() -> bool:
-        return protected_fingerprint.should_send("when_changed", desired.protected, current_settings)
+    # The second run's decision as the module makes it (runners/extension.decide): the protected-settings
+    # fingerprint check (a salted PBKDF2) and plan() of the settings and properties.
+    def decision() -> Any:
+        return decide(again, current, options, relay=relay, relay_complete=True)
 
-    def plan(resend: bool = False) -> Any:
-        return extension_state.plan(desired, current, resend_protected=resend,
-                                    equal=aml_settings.settings_equal, is_default=aml_settings.is_default)
+    def plan() -> Any:
+        return extension_state.plan(again, current, resend_protected=False)
 
-    resend = protected_check()
-    outcome = plan(resend)
-    if resend or outcome.action != "none":
+    outcome = decision().plan
+    if outcome.action != "none":
         raise AssertionError(f"{scenario.title}: the idempotent run would {outcome.action} "
-                             f"({'; '.join(outcome.reasons) or 'resend protected settings'}), not do nothing")
+                             f"({'; '.join(outcome.reasons)}), not do nothing")
 
-    calls = time_calls(process, iterations=ITERATIONS, max_seconds=MAX_SECONDS)
+    calls = time_calls(lambda: process(current_settings), iterations=ITERATIONS, max_seconds=MAX_SECONDS)
     plans = time_calls(plan, iterations=PLAN_ITERATIONS, max_seconds=MAX_SECONDS)
     peak = peak_python_bytes(process)
     bench = f"settings: {scenario.title}"
     rows = [
-        row(bench, "normalise+validate+compute, median", median(calls) * 1e3, "ms", note=f"n={len(calls)}"),
-        row(bench, "normalise+validate+compute, p95", percentile(calls, 95) * 1e3, "ms",
+        row(bench, "desired() (normalise, rules, compute), median", median(calls) * 1e3, "ms",
+            note=f"n={len(calls)}"),
+        row(bench, "desired() (normalise, rules, compute), p95", percentile(calls, 95) * 1e3, "ms",
             targets.SETTINGS_CALL_P95_MS),
-        row(bench, "normalise+validate+compute, peak Python memory", peak / 1024, "KiB", targets.SETTINGS_PEAK_KIB),
+        row(bench, "desired(), peak Python memory", peak / 1024, "KiB", targets.SETTINGS_PEAK_KIB),
         row(bench, "plan() vs current (idempotent), median", median(plans) * 1e6, "µs", note=f"n={len(plans)}"),
         row(bench, "plan() vs current (idempotent), p95", percentile(plans, 95) * 1e6, "µs", targets.PLAN_P95_US),
     ]
-    if desired.protected:
-        checks = time_calls(protected_check, iterations=FINGERPRINT_ITERATIONS, max_seconds=MAX_SECONDS, warmup=1)
-        rows.append(row(bench, "protected-settings fingerprint check (when_changed), p95",
+    if fingerprint.FINGERPRINT_KEY in current_settings:
+        checks = time_calls(decision, iterations=FINGERPRINT_ITERATIONS, max_seconds=MAX_SECONDS, warmup=1)
+        rows.append(row(bench, "decide() with the protected-settings fingerprint check (when_changed), p95",
                         percentile(checks, 95) * 1e3, "ms", targets.FINGERPRINT_P95_MS,
                         note=f"n={len(checks)}, median {median(checks) * 1e3:.0f} ms"))
     return rows
