@@ -23,7 +23,9 @@ install fails with "pod healthcheck failed" once the pods stay Pending; the sand
 with the figures of the cluster reference's resource planning.
 
 Nodes that count: Ready, not cordoned, matching every ``nodeSelector.*`` setting, and without a
-NoSchedule/NoExecute taint the extension's Deployments do not tolerate (AML taints only).
+NoSchedule/NoExecute taint the extension's Deployments do not tolerate (AML taints only). A Ready node's
+``node.kubernetes.io/not-ready`` taint is ignored: on a fresh cluster the node lifecycle controller lifts
+it within seconds, and the pods of an install then schedule.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ PHASES = {"install": "pre-install", "create": "pre-install", "update": "pre-upgr
           "delete": "pre-delete", "rollback": "pre-rollback"}
 
 INSTALLATION_FAILED = "InstallationFailed"
+TRANSIENT_NOT_READY = "node.kubernetes.io/not-ready"
 INSUFFICIENT_RESOURCES = "InsufficientResources"
 
 LEGACY_FE_ROLES = (("rbac.authorization.k8s.io/v1", "ClusterRole", "azureml-fe-role"),
@@ -89,6 +92,8 @@ def eligible(node: Mapping[str, Any], node_selector: Mapping[str, str], kind: st
         return False
     tols = install.tolerations(kind)
     for taint in (node.get("spec") or {}).get("taints") or []:
+        if taint.get("key") == TRANSIENT_NOT_READY:
+            continue  # the node is Ready: the node lifecycle controller is about to lift this taint
         if taint.get("effect") in ("NoSchedule", "NoExecute") and not _tolerated(taint, tols):
             return False
     return True

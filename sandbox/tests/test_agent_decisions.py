@@ -120,3 +120,9 @@ def test_crd_definitions():
     it = crds.get("instancetypes.amlarc.azureml.com")
     assert it["spec"]["versions"][0]["name"] == "v1alpha1" and it["spec"]["names"]["listKind"] == "InstanceTypeList"
     assert crds.get("securitycontextconstraints.security.openshift.io")["spec"]["scope"] == "Cluster"
+
+
+def test_fresh_node_not_ready_taint_is_transient():
+    taint = [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]
+    assert hc.eligible(node(taints=taint), {})
+    assert not hc.eligible(node(taints=taint, ready=False), {})
