@@ -116,7 +116,7 @@ class Kube:
     """
 
     def __init__(self, params: Mapping[str, Any], cluster: str) -> None:
-        self.auth = {k: params[k] for k in AUTH_ARG_SPEC if params.get(k) is not None}
+        self.auth = {k: params[k] for k in AUTH_ARG_SPEC if params.get(k) not in (None, "")}
         self.cluster = cluster
 
     # --- naming the target in messages
