@@ -8,6 +8,7 @@ from sandbox.agent import components as comp
 from sandbox.agent import healthcheck as hc
 from sandbox.agent import helm
 from sandbox.seeds import crds
+from sandbox.tests.agent_support import VOLCANO_JOBS_REFUSAL
 
 
 def node(name="n1", cpu="4", memory="16Gi", ready=True, labels=None, taints=None, unschedulable=False):
@@ -19,13 +20,7 @@ def node(name="n1", cpu="4", memory="16Gi", ready=True, labels=None, taints=None
 
 def test_helm_ownership_message_is_helms():
     crd = {"kind": "CustomResourceDefinition", "metadata": {"name": "jobs.batch.volcano.sh"}}
-    assert helm.conflict_message(crd, "aml", "install") == (
-        'rendered manifests contain a resource that already exists. Unable to continue with install: '
-        'CustomResourceDefinition "jobs.batch.volcano.sh" in namespace "" exists and cannot be imported into the '
-        'current release: invalid ownership metadata; label validation error: missing key '
-        '"app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key '
-        '"meta.helm.sh/release-name": must be set to "aml"; annotation validation error: missing key '
-        '"meta.helm.sh/release-namespace": must be set to "azureml"')
+    assert helm.conflict_message(crd, "aml", "install") == VOLCANO_JOBS_REFUSAL
 
 
 def test_helm_ownership_other_release_and_adoption():

@@ -6,7 +6,7 @@ from sandbox import seeds
 from sandbox.agent import healthcheck as hc
 from sandbox.agent import install, kubeapi
 from sandbox.kube.nodes import NodePool
-from sandbox.tests.agent_support import cluster, kube  # noqa: F401  (fixture)
+from sandbox.tests.agent_support import VOLCANO_JOBS_REFUSAL, cluster, kube  # noqa: F401  (fixture)
 
 BOTH = {"enableTraining": "True", "enableInference": "True", "inferenceRouterServiceType": "LoadBalancer",
         "allowInsecureConnections": "True"}
@@ -73,13 +73,7 @@ def test_volcano_ownership_then_prometheus(kube):
     c.run(lambda api: seeds.apply(api, ["volcano_crds"]))
     f = check(c, BOTH)
     assert f.code == "InstallationFailed"
-    assert f.message == (
-        'rendered manifests contain a resource that already exists. Unable to continue with install: '
-        'CustomResourceDefinition "jobs.batch.volcano.sh" in namespace "" exists and cannot be imported into the '
-        'current release: invalid ownership metadata; label validation error: missing key '
-        '"app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key '
-        '"meta.helm.sh/release-name": must be set to "aml"; annotation validation error: missing key '
-        '"meta.helm.sh/release-namespace": must be set to "azureml"')
+    assert f.message == VOLCANO_JOBS_REFUSAL
     assert "Unable to continue with update" in check(c, BOTH, operation="update").message
     assert check(c, {**BOTH, "installVolcano": "False"}) is None
     assert check(c, {"enableInference": "True", "inferenceRouterHA": "True"}) is None
