@@ -53,8 +53,8 @@ options:
   name:
     description:
       - Name of the extension (C(--name) of C(az k8s-extension create)).
-      - Checked before any request against the rule of Azure Resource Manager resource names of this type, 1 to 253
-        characters, letters, digits, C(-), C(_) and C(.), starting and ending with a letter or digit.
+      - Checked before any request against the rule Azure Resource Manager applies to extension names, 1 to 253
+        characters, letters, digits, C(-) and C(.), starting and ending with a letter or digit.
     type: str
     required: true
   state:

@@ -17,11 +17,12 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_chec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import is_default, settings_equal
 
 MASK = "********"  # what a protected value looks like in a diff
-# The name rule of ARM (proxy) resource names applied to Microsoft.KubernetesConfiguration/extensions: 1 to 253
-# characters, letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
-EXTENSION_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([-_.a-zA-Z0-9]{0,251}[a-zA-Z0-9])?$")
-EXTENSION_NAME_RULE = ("1 to 253 characters: letters, digits, '-', '_' and '.', starting and ending with a letter "
-                       "or digit")
+# The rule ARM applies to Microsoft.KubernetesConfiguration/extensions names (the name also becomes the Helm
+# release and Kubernetes object names in the cluster, which allow no '_'): 1 to 253 characters, letters, digits,
+# '-' and '.', starting and ending with a letter or digit. The sandbox answers ARM's 400 InvalidResourceName
+# by the same rule.
+EXTENSION_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]([-.a-zA-Z0-9]{0,251}[a-zA-Z0-9])?$")
+EXTENSION_NAME_RULE = "1 to 253 characters: letters, digits, '-' and '.', starting and ending with a letter or digit"
 AML_EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
 RELEASE_NAMESPACE = "azureml"
 
@@ -44,7 +45,7 @@ class DesiredExtension:
 class Plan:
     """The outcome of comparing desired and current."""
 
-    action: str  # create | update | none
+    action: str  # create | update | none (| delete, for state=absent)
     body: dict[str, Any] | None = None
     changed_settings: list[str] = field(default_factory=list)
     changed_properties: list[str] = field(default_factory=list)

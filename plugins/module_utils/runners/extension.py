@@ -73,7 +73,7 @@ class Decision:
     """What decide() concluded: the plan, and what apply() must do around it."""
 
     plan: Plan
-    desired: DesiredExtension
+    desired: DesiredExtension | None = None  # None for a deletion
     relay: RelayNames | None = None  # ensure these Relay resources and put their secret in the body
     relay_missing: bool = False  # the Relay hybrid connection or rule of an existing extension is gone
     diff: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +129,17 @@ def decide(want: DesiredExtension, current: dict[str, Any] | None, options: Opti
     verb = "create" if outcome.action == "create" else "update"
     return Decision(outcome, want, send_relay, relay_missing, {"before": diff_view(current), "after": after},
                     f"{verb} extension {options.name} ({'; '.join(outcome.reasons)})", warnings)
+
+
+def decide_absent(current: dict[str, Any] | None, options: Options, *, force: bool = False) -> Decision | None:
+    """What state=absent does to the extension: None when nothing (absent, or its deletion under way) (pure)."""
+    if provisioning_state(current) in IN_PROGRESS - {"deleting"}:  # wait: false left it running
+        raise Refused(in_progress_message(options.name, current or {}, "cannot be deleted yet"),
+                      extension=extension_view(current))
+    if current is None or provisioning_state(current) == "deleting":
+        return None
+    return Decision(Plan("delete"), diff={"before": diff_view(current), "after": {}},
+                    action=f"delete extension {options.name}" + (" (forced)" if force else ""))
 
 
 def with_relay_secret(body: dict[str, Any], secret: str) -> dict[str, Any]:
@@ -277,15 +288,13 @@ class ExtensionRunner:
     def absent(self) -> NoReturn:
         p = self.p
         current = self.current()  # a deletion under way too: it ends with the extension gone
-        if provisioning_state(current) in IN_PROGRESS - {"deleting"}:  # wait: false
-            raise Refused(in_progress_message(self.name, current or {}, "cannot be deleted yet"),
-                          extension=extension_view(current))
+        decision = decide_absent(current, Options(self.name), force=p["force"])
         if current is None and not self.clusters.exists():
             self.azure.warn(f"Cluster {self.clusters.where} does not exist, so neither does the extension; check "
                             "cluster_name, resource_group and cluster_type if that is a surprise.")
-        if current is not None and provisioning_state(current) != "deleting":
-            self.diff = {"before": diff_view(current), "after": {}}
-            self.actions.append(f"delete extension {self.name}" + (" (forced)" if p["force"] else ""))
+        if decision is not None:
+            self.diff = decision.diff
+            self.actions.append(decision.action)
             if not self.azure.check_mode:
                 self.extensions.delete(self.name, p["force"])
         if p["delete_relay"] and self.providers.registered(RELAY):

@@ -152,3 +152,17 @@ def test_unpinning_a_version_sends_a_null_version():
     kept = plan(desired(release_train="preview"), pinned,
                 resend_protected=False)
     assert kept.body["properties"]["version"] == "1.1.60"  # still pinned: the pin travels with the patch
+
+
+def test_extension_names_follow_the_arm_rule_and_the_message_names_it():
+    from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
+        EXTENSION_NAME_RULE,
+        extension_name_problem,
+    )
+
+    for good in ("azureml", "a", "aml-ext.1.2", "A" * 253, "9lives"):
+        assert extension_name_problem(good) is None, good
+    for bad in ("aml ext!", "", "-aml", "aml-", "aml.", "_x", "aml_ext", "A" * 254, "a/b", "ä"):
+        problem = extension_name_problem(bad)
+        assert problem and EXTENSION_NAME_RULE in problem, bad
+    assert repr("aml ext!") in extension_name_problem("aml ext!")

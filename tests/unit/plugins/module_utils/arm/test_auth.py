@@ -90,3 +90,41 @@ def test_credential_files_are_read_literally_and_broken_ones_fail_without_their_
     with pytest.raises(AuthError) as info:
         read_credential_file(str(broken), None)
     assert "TOPSECRETVALUE" not in str(info.value) and "AZURE_CREDENTIAL_FILE" in str(info.value)
+
+
+# Public Azure's answer to /metadata/endpoints?api-version=2022-09-01: one object (abridged).
+PUBLIC_OBJECT = {
+    "name": "AzureCloud",
+    "portal": "https://portal.azure.com",
+    "resourceManager": "https://management.azure.com/",
+    "authentication": {"loginEndpoint": "https://login.microsoftonline.com",
+                       "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+                       "tenant": "common", "identityProvider": "AAD"},
+    "suffixes": {"storage": "core.windows.net"},
+}
+
+
+def test_object_metadata_is_read_from_the_document_not_from_the_url():
+    # Served from another host than its resourceManager (a mirror, a proxy, the sandbox on 127.0.0.1).
+    cloud = cloud_from_metadata("https://metadata.mirror.example/metadata/endpoints?api-version=2022-09-01",
+                                PUBLIC_OBJECT)
+    assert cloud.name == "AzureCloud" and cloud.is_known
+    assert cloud.resource_manager == "https://management.azure.com"
+    assert cloud.authority == "https://login.microsoftonline.com"
+    assert cloud.scope == "https://management.core.windows.net/.default"
+
+
+def test_object_and_list_forms_give_the_same_cloud():
+    sandbox = {"name": "AzureSandbox", "resourceManager": "https://127.0.0.1:9/",
+               "authentication": {"loginEndpoint": "https://127.0.0.1:9/",
+                                  "audiences": ["https://management.core.windows.net/"]}}
+    url = "https://127.0.0.1:9/metadata/endpoints?api-version=2022-09-01"
+    assert cloud_from_metadata(url, sandbox) == cloud_from_metadata(url, [sandbox])
+    # An Azure Stack Hub list served from a host that none of its entries names: the first cloud.
+    assert cloud_from_metadata("https://elsewhere/", [sandbox]).resource_manager == "https://127.0.0.1:9"
+
+
+def test_a_document_that_is_no_cloud_is_refused():
+    for document in ({"resourceManager": "https://x/"}, [], ["x"], "text", None):
+        with pytest.raises(AuthError):
+            cloud_from_metadata("https://x/", document)
