@@ -1,0 +1,224 @@
+"""aml_components_info against the sandbox's real clusters: an install through aml_extension, then its components.
+
+Each seeded cluster has a real control plane (sandbox/kube) whose context in the sandbox's kubeconfig is
+named after the cluster, and the agent creates what the chart would on install. The bad-input cases
+(a context not in the kubeconfig, an API server that does not answer, a forbidden read, an extension not
+installed) each give one message naming the cluster and the fix. Until the sandbox runs control planes
+for its clusters these tests skip, saying so.
+
+The helpers at the top are shared with test_verify_role.py.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.plays import POC_CONFIG, play, target, task
+
+COMPONENTS_INFO = "azureml.kubernetes.aml_components_info"
+TRAINING_CONFIG = {"enableTraining": "True"}
+
+
+# --- shared helpers: the sandbox's kubeconfig and the Kubernetes API of one seeded cluster
+def kubeconfig_path(sandbox) -> Path:
+    given = sandbox.env.get("AML_SANDBOX_KUBECONFIG") or sandbox.env.get("KUBECONFIG")
+    if given:
+        return Path(given)
+    if sandbox.state_dir is None:
+        pytest.skip("the sandbox's state directory is unknown, so is its kubeconfig")
+    return sandbox.state_dir / "kubeconfig"
+
+
+def kube_target(sandbox, cluster: dict[str, Any]) -> dict[str, str]:
+    """kubeconfig and context options for a seeded cluster; skips while the sandbox has no control plane for it."""
+    path = kubeconfig_path(sandbox)
+    if not path.exists():
+        pytest.skip(f"no sandbox kubeconfig at {path}: the sandbox does not run real control planes yet")
+    contexts = [c.get("name") for c in (yaml.safe_load(path.read_text()) or {}).get("contexts") or []]
+    if cluster["name"] not in contexts:
+        pytest.skip(f"the sandbox kubeconfig has no context {cluster['name']}: control planes not wired yet")
+    return {"kubeconfig": str(path), "context": cluster["name"]}
+
+
+def kube_api(sandbox, cluster: dict[str, Any]):
+    import kubernetes
+
+    options = kube_target(sandbox, cluster)
+    return kubernetes.config.new_client_from_config(config_file=options["kubeconfig"], context=options["context"])
+
+
+def scale(sandbox, cluster: dict[str, Any], deployment: str, replicas: int) -> None:
+    """Break (or mend) a component through the Kubernetes API, as an operator would."""
+    import kubernetes
+
+    apps = kubernetes.client.AppsV1Api(kube_api(sandbox, cluster))
+    apps.patch_namespaced_deployment_scale(deployment, "azureml", {"spec": {"replicas": replicas}})
+
+
+def install(cluster: dict[str, Any], config: dict[str, str] = POC_CONFIG) -> dict[str, Any]:
+    return task("install", **target(cluster), config=config)
+
+
+def components_info(title: str, cluster: dict[str, Any], kube: dict[str, str], **args: Any) -> dict[str, Any]:
+    options = dict(target(cluster), **kube)
+    options.update(args)
+    return task(title, COMPONENTS_INFO, ignore_errors=True, **options)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _kubeconfig_copy(source: Path, context: str, dest: Path, *, server: str | None = None,
+                     token: str | None = None) -> Path:
+    """The cluster's entry of the sandbox kubeconfig, with another server or user token."""
+    config = yaml.safe_load(source.read_text())
+    ctx = next(c for c in config["contexts"] if c["name"] == context)
+    cluster = next(c for c in config["clusters"] if c["name"] == ctx["context"]["cluster"])
+    user = next(u for u in config["users"] if u["name"] == ctx["context"]["user"])
+    if server:
+        cluster = {"name": cluster["name"], "cluster": {**cluster["cluster"], "server": server}}
+    if token:
+        user = {"name": "reader", "user": {"token": token}}
+    dest.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": context, "clusters": [cluster], "users": [user],
+        "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": user["name"]}}]}))
+    return dest
+
+
+# --- an install and its components
+def test_aks_install_has_every_component_ready(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    run = run_playbook(play(install(cluster),
+                            components_info("components", cluster, kube, wait=True, wait_timeout=300, wait_sleep=2)))
+    result = run.task("components")
+    assert result["passed"] is True, result.get("message") or result.get("msg")
+    assert result["provisioning_state"] == "Succeeded" and result["changed"] is False
+    names = {c["name"] for c in result["components"]}
+    # POC_CONFIG: training and inference on AKS, one router replica.
+    assert {"gateway", "aml-operator", "azureml-fe-v2", "volcano-scheduler", "fluent-bit",
+            "prometheus-prom-prometheus", "azureml-kube-state-metrics"} <= names
+    assert "relayserver" not in names
+    assert all(c["ready"] and c["present"] for c in result["components"])
+    fe = next(c for c in result["components"] if c["name"] == "azureml-fe-v2")
+    assert fe["replicas"] == 1 and fe["ready_replicas"] == 1
+    assert result["pods_not_running"] == []
+    assert result["healthcheck"]["present"] and result["healthcheck"]["passed"] is True
+
+
+def test_arc_training_has_relayserver(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster("connectedClusters", distribution="k3s")
+    kube = kube_target(sandbox, cluster)
+    run = run_playbook(play(install(cluster, TRAINING_CONFIG),
+                            components_info("components", cluster, kube, wait=True, wait_timeout=300, wait_sleep=2)))
+    result = run.task("components")
+    assert result["passed"] is True, result.get("message") or result.get("msg")
+    names = [c["name"] for c in result["components"]]
+    assert "relayserver" in names and "aml-operator" in names
+    assert not any(n.startswith("amlarc-identity") or n == "azureml-fe-v2" for n in names)
+
+
+def test_scaled_to_zero_is_named(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    assert run_playbook(play(install(cluster))).returncode == 0
+    scale(sandbox, cluster, "azureml-fe-v2", 0)
+    run = run_playbook(play(components_info("components", cluster, kube)))
+    result = run.task("components")
+    assert result["passed"] is False and result["ready"] is False
+    fe = next(c for c in result["components"] if c["name"] == "azureml-fe-v2")
+    assert (fe["present"], fe["ready"], fe["reason"]) == (True, False, "scaled to 0 replicas (expected 1)")
+    assert "azureml-fe-v2 (Deployment): scaled to 0 replicas" in result["message"]
+
+
+def test_check_mode_reads_only(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    assert run_playbook(play(install(cluster))).returncode == 0
+    since = sandbox.last_seq()
+    run = run_playbook(play(components_info("components", cluster, kube, wait=True, wait_timeout=300,
+                                            wait_sleep=2)), check=True)
+    assert run.task("components")["passed"] is True
+    assert sandbox.writes(cluster["name"], since=since) == []
+
+
+def test_settings_option_skips_azure(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    assert run_playbook(play(install(cluster))).returncode == 0
+    since = sandbox.last_seq()
+    run = run_playbook(play(components_info("components", cluster, kube, settings=POC_CONFIG, wait=True,
+                                            wait_timeout=300, wait_sleep=2)))
+    result = run.task("components")
+    assert result["passed"] is True and result["provisioning_state"] is None
+    assert result["extension"]["settings_from"] == "option"
+    assert sandbox.requests(cluster["name"], since=since) == []
+
+
+# --- bad input: one clear message each, never a stack trace
+def _failure(run, title="components") -> str:
+    result = run.task(title)
+    assert result.get("failed") is True, result
+    assert "Traceback" not in result["msg"] and "exception" not in result
+    return result["msg"]
+
+
+def test_context_not_in_kubeconfig(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    run = run_playbook(play(install(cluster),
+                            components_info("components", cluster, {**kube, "context": "no-such-context"})))
+    msg = _failure(run)
+    assert msg.startswith(f"Context no-such-context for cluster {cluster['name']} is not in {kube['kubeconfig']}")
+    assert cluster["name"] in msg.split("(it has:")[1] and "K8S_AUTH_CONTEXT" in msg
+
+
+def test_unreachable_api_server(sandbox, run_playbook, tmp_path):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    server = f"https://127.0.0.1:{_free_port()}"
+    dead = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml", server=server)
+    run = run_playbook(play(install(cluster),
+                            components_info("components", cluster, {**kube, "kubeconfig": str(dead)})))
+    msg = _failure(run)
+    assert msg.startswith(f"Cannot reach the API server of cluster {cluster['name']} (context {cluster['name']}, "
+                          f"API server {server})")
+    assert "Check that the cluster is running" in msg
+
+
+def test_forbidden_read(sandbox, run_playbook, tmp_path):
+    import kubernetes
+
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    core = kubernetes.client.CoreV1Api(kube_api(sandbox, cluster))
+    account = f"reader-{uuid.uuid4().hex[:6]}"  # a service account no role is bound to
+    core.create_namespaced_service_account("default", {"metadata": {"name": account}})
+    token = core.create_namespaced_service_account_token(
+        account, "default", {"spec": {"expirationSeconds": 3600}}).status.token
+    reader = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "reader.yaml", token=token)
+    run = run_playbook(play(install(cluster),
+                            components_info("components", cluster, {**kube, "kubeconfig": str(reader)})))
+    msg = _failure(run)
+    assert msg.startswith(f"Forbidden: the identity of cluster {cluster['name']} (context {cluster['name']}")
+    assert f"system:serviceaccount:default:{account}" in msg
+    assert "Role and RoleBinding" in msg
+
+
+def test_extension_not_installed(sandbox, run_playbook):
+    cluster = sandbox.seed_cluster()
+    kube = kube_target(sandbox, cluster)
+    run = run_playbook(play(components_info("components", cluster, kube)))
+    msg = _failure(run)
+    assert msg.startswith(f"Extension azureml is not installed on managedClusters/{cluster['name']} in resource "
+                          f"group {cluster['resource_group']}")
+    assert "azureml.kubernetes.aml_extension" in msg
