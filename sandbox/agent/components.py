@@ -13,6 +13,9 @@ Choices the documentation leaves open, made here:
 - relayserver, ``{EXTENSION-NAME}-dcgm-exporter`` and ``nvidia-device-plugin-daemonset`` have no
   documented requests: their pods request nothing and count for nothing in the resource planning.
 - Service accounts are those of the SCC list (§2); every other component runs as ``default``.
+- relayserver and ingress-nginx follow ``relayserver.enabled`` and ``nginxIngress.enabled``, which the
+  az CLI writes (``az-cli-azureml-handler.md``: relayserver false exactly on managedClusters,
+  nginxIngress true exactly on managedClusters); absent or unreadable, the cluster type decides the same way.
 
 Settings are read as the az CLI hands them over: exact, case-sensitive keys; a boolean is true when
 ``str(v).lower() == "true"``; a setting that defaults to true is on unless it reads ``false``.
@@ -27,7 +30,13 @@ EXT = "{EXTENSION-NAME}"
 TRAINING = "training"
 INFERENCE = "inference"
 
-ARC_ONLY = "connectedClusters"
+ARC = "connectedClusters"
+AKS = "managedClusters"
+# Settings the az CLI computes from the cluster type; the chart reads what it wrote.
+CLUSTER_TYPE_DEFAULTS = {
+    "relayserver.enabled": lambda cluster_type: cluster_type != AKS,
+    "nginxIngress.enabled": lambda cluster_type: cluster_type == AKS,
+}
 # Optional components: the setting that turns each on, and its default.
 OPTIONAL_DEFAULTS = {
     "installPromOp": True,
@@ -42,7 +51,7 @@ class Component:
     name: str                          # template; {EXTENSION-NAME} is the extension's name
     kind: str                          # Deployment | DaemonSet | StatefulSet
     workloads: frozenset               # {"training", "inference"}: present when either is enabled
-    condition: Optional[str] = None    # None, "connectedClusters" or a setting of OPTIONAL_DEFAULTS
+    condition: Optional[str] = None    # None or a boolean setting (OPTIONAL_DEFAULTS, CLUSTER_TYPE_DEFAULTS)
     cpu: Optional[tuple[int, int]] = None     # (request, limit) in millicores; None: undocumented
     memory: Optional[tuple[int, int]] = None  # (request, limit) in Mi
     service_account: str = "default"
@@ -60,7 +69,7 @@ _T = frozenset({TRAINING})
 _I = frozenset({INFERENCE})
 
 COMPONENTS: tuple[Component, ...] = (
-    Component("relayserver", "Deployment", _BOTH, ARC_ONLY),
+    Component("relayserver", "Deployment", _BOTH, "relayserver.enabled"),
     Component("gateway", "Deployment", _BOTH, None, (50, 500), (256, 2048)),
     Component("aml-operator", "Deployment", _T, None, (20, 1020), (124, 2168)),
     Component("metrics-controller-manager", "Deployment", _BOTH, None, (10, 100), (20, 300)),
@@ -72,7 +81,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("amlarc-identity-proxy", "Deployment", _I, None, (200, 1000), (200, 1024)),
     Component("azureml-fe-v2", "Deployment", _I, None, (900, 2000), (800, 1200), "azureml-fe-v2"),
     Component("inference-operator-controller-manager", "Deployment", _I, None, (100, 1000), (128, 1024)),
-    Component("azureml-ingress-nginx-controller", "Deployment", _I, None, (100, 1000), (64, 512),
+    Component("azureml-ingress-nginx-controller", "Deployment", _I, "nginxIngress.enabled", (100, 1000), (64, 512),
               "azureml-ingress-nginx"),
     Component("volcano-admission", "Deployment", _T, "installVolcano", (10, 100), (64, 256)),
     Component("volcano-controllers", "Deployment", _T, "installVolcano", (50, 500), (128, 512)),
@@ -90,7 +99,7 @@ EXTRA_SERVICE_ACCOUNTS: tuple[tuple[str, Optional[str], Optional[str]], ...] = (
     # (name, workload or None for both, optional setting)
     ("prom-admission", None, "installPromOp"),
     ("load-amlarc-selinux-policy-sa", None, None),
-    ("azureml-ingress-nginx-admission", INFERENCE, None),
+    ("azureml-ingress-nginx-admission", INFERENCE, "nginxIngress.enabled"),
 )
 
 
@@ -98,8 +107,11 @@ def is_true(settings: Mapping[str, Any], key: str) -> bool:
     return str(settings.get(key)).lower() == "true"
 
 
-def setting_on(settings: Mapping[str, Any], key: str) -> bool:
-    """An optional component's setting, with its documented default."""
+def setting_on(settings: Mapping[str, Any], key: str, cluster_type: str = AKS) -> bool:
+    """A component's condition setting, with its documented default (or the cluster type's)."""
+    if key in CLUSTER_TYPE_DEFAULTS:
+        value = str(settings.get(key)).lower()
+        return value == "true" if value in ("true", "false") else CLUSTER_TYPE_DEFAULTS[key](cluster_type)
     if key not in settings:
         return OPTIONAL_DEFAULTS[key]
     if OPTIONAL_DEFAULTS[key]:
@@ -136,11 +148,7 @@ def router_service_type(settings: Mapping[str, Any]) -> str:
 def applies(component: Component, settings: Mapping[str, Any], cluster_type: str) -> bool:
     if not component.workloads & workloads(settings):
         return False
-    if component.condition is None:
-        return True
-    if component.condition == ARC_ONLY:
-        return cluster_type == ARC_ONLY
-    return setting_on(settings, component.condition)
+    return component.condition is None or setting_on(settings, component.condition, cluster_type)
 
 
 def replicas(component: Component, settings: Mapping[str, Any]) -> int:
@@ -172,7 +180,7 @@ def service_accounts(extension_name: str, settings: Mapping[str, Any], cluster_t
     for name, workload, setting in EXTRA_SERVICE_ACCOUNTS:
         if workload is not None and workload not in on:
             continue
-        if setting is not None and not setting_on(settings, setting):
+        if setting is not None and not setting_on(settings, setting, cluster_type):
             continue
         names.append(name)
     return sorted({n for n in names if n != "default"})

@@ -259,7 +259,7 @@ def evaluate(api: ApiClient, extension_name: str, settings: Mapping[str, Any], c
         failure = _legacy_fe(api, extension_name)
         if failure:
             return failure
-    if cluster_type == comp.ARC_ONLY and str(settings.get("internalLoadBalancerProvider") or "") != "":
+    if cluster_type != comp.AKS and str(settings.get("internalLoadBalancerProvider") or "") != "":
         return Failure("E40003", "internalLoadBalancerProvider is only supported on AKS (managedClusters); "
                                  "remove it for an Arc-enabled cluster.")
     nodes, pods = _nodes_and_pods(api)

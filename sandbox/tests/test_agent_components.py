@@ -39,9 +39,16 @@ def test_always_present_components():
             assert n in got
 
 
-def test_relayserver_only_on_arc():
+def test_relayserver_and_ingress_follow_the_cli_written_settings():
     assert "relayserver" not in names(ALL, "managedClusters")
     assert "relayserver" in names(ALL, "connectedClusters")
+    assert "azureml-ingress-nginx-controller" in names(ALL, "managedClusters")
+    assert "azureml-ingress-nginx-controller" not in names(ALL, "connectedClusters")
+    assert "relayserver" in names({**ALL, "relayserver.enabled": "True"}, "managedClusters")
+    assert "relayserver" not in names({**ALL, "relayserver.enabled": "false"}, "connectedClusters")
+    assert "azureml-ingress-nginx-controller" in names({**ALL, "nginxIngress.enabled": "true"}, "connectedClusters")
+    assert "azureml-ingress-nginx-controller" not in names({**ALL, "nginxIngress.enabled": "False"}, "managedClusters")
+    assert "relayserver" in names({**ALL, "relayserver.enabled": "maybe"}, "connectedClusters")
 
 
 def test_training_and_inference_components():

@@ -33,8 +33,10 @@ def test_install_creates_what_the_chart_would_and_pods_run(kube):
         assert obj["metadata"]["annotations"]["meta.helm.sh/release-namespace"] == "azureml"
     assert c.get("apps/v1", "Deployment", "relayserver", "azureml")  # Arc only
     assert c.get("apps/v1", "Deployment", "azureml-fe-v2", "azureml")["spec"]["replicas"] == 3
-    for sa in ("azureml-fe-v2", "prom-operator", "prom-prometheus", "aml-kube-state-metrics", "azureml-ingress-nginx"):
+    for sa in ("azureml-fe-v2", "prom-operator", "prom-prometheus", "aml-kube-state-metrics"):
         assert c.get("v1", "ServiceAccount", sa, "azureml"), sa
+    # The CLI writes nginxIngress.enabled=false off AKS: no bundled ingress-nginx on Arc.
+    assert c.get("apps/v1", "Deployment", "azureml-ingress-nginx-controller", "azureml") is None
     svc = c.get("v1", "Service", "azureml-fe", "azureml")
     assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] > 0
     assert c.get("v1", "ConfigMap", "arcml-healthcheck", "azureml")
@@ -51,9 +53,9 @@ def test_install_creates_what_the_chart_would_and_pods_run(kube):
         raise AssertionError("an InstanceType without limits was accepted")
     except kubeapi.ApiException as e:
         assert e.status == 422
-    # Real pods: 14 Deployments (azureml-fe-v2 x3), fluent-bit on each of 3 nodes, the StatefulSet.
+    # Real pods: 13 Deployments (azureml-fe-v2 x3), fluent-bit on each of 3 nodes, the StatefulSet.
     count = expected_pods(BOTH, "connectedClusters", 3)
-    assert count == 20
+    assert count == 19
     c.wait(lambda: all_running(c, count), 90, f"{count} Running pods in azureml")
     fe_pod = next(p for p in c.list("v1", "Pod", "azureml") if p["metadata"]["name"].startswith("azureml-fe-v2"))
     assert fe_pod["spec"]["containers"][0]["resources"]["requests"] == {"cpu": "900m", "memory": "800Mi"}
@@ -109,13 +111,15 @@ def test_gpu_nodes_node_selector_and_taints(kube):
     nodes = {n["metadata"]["name"]: n for n in c.list("v1", "Node")}
     pool_of = {name: ("gpu" if "gpu" in name else "cpu" if "cpu" in name else "other") for name in nodes}
 
+    count = expected_pods(settings, "managedClusters", 2)  # DaemonSets on the two selected nodes
+
     def placed():
         pods = c.list("v1", "Pod", "azureml")
-        if not pods or any((p.get("status") or {}).get("phase") != "Running" for p in pods):
+        if len(pods) != count or any((p.get("status") or {}).get("phase") != "Running" for p in pods):
             return None
         return {(p["metadata"]["labels"]["app.kubernetes.io/name"], pool_of[p["spec"]["nodeName"]]) for p in pods}
 
-    got = c.wait(placed, 90, "all pods Running")
+    got = c.wait(placed, 90, f"{count} pods Running")
     # DaemonSets run on both selected nodes (the GPU taint tolerated), never on the unselected one.
     for ds in ("fluent-bit", "nvidia-device-plugin-daemonset", "aml-dcgm-exporter"):
         assert {(ds, "gpu"), (ds, "cpu")} <= got, ds
