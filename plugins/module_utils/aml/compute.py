@@ -28,7 +28,6 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_ta
 )
 
 
-
 def compute(normalised: Normalised, cluster: ClusterFacts, *, operation: str = "create",
             current_settings: Mapping[str, Any] | None = None) -> tuple[dict[str, str], dict[str, str], list[str]]:
     """(settings, protected, notes): the maps to send, the user's plus what the CLI injects and translates.

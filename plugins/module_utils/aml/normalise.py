@@ -49,9 +49,6 @@ class Normalised:
     warnings: tuple[str, ...] = ()
 
 
-
-
-
 def normalise(config: Mapping[str, Any] | None, config_protected: Mapping[str, Any] | None, *,
               allow_unknown: bool = False) -> Normalised:
     """Read both maps against the table; raise ``AmlSettingsError`` listing every problem."""

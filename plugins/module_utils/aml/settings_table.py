@@ -309,7 +309,6 @@ def is_true(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
-
 def current_view(current_settings: Mapping[str, Any] | None) -> dict[str, str]:
     """The extension's settings on Azure as text; a null value on Azure is an absent key, not 'None'."""
     return {key: as_text(value) for key, value in (current_settings or {}).items() if value is not None}

@@ -148,7 +148,7 @@ def read_credential_file(path: str, profile: str | None) -> dict[str, str] | Non
     except configparser.Error as exc:
         # The parser's own message may quote a line of the file, secret included.
         raise AuthError(f"The credential file {path} is not an INI file with [profile] sections "
-                             f"({type(exc).__name__}); fix it or point AZURE_CREDENTIAL_FILE elsewhere.") from None
+                        f"({type(exc).__name__}); fix it or point AZURE_CREDENTIAL_FILE elsewhere.") from None
     section = profile or "default"
     if not parser.has_section(section):
         return None

@@ -174,11 +174,6 @@ class ExtensionRunner:
                 self.present()
             else:
                 self.absent()
-        except AmlSettingsError as exc:
-            self.azure.fail("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems)
-        except tls.MissingCryptographyError as exc:
-            self.azure.fail(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
-                            exception=str(exc.import_error))
         except CollectionError as exc:
             extra: dict[str, Any] = {"actions": self.actions} if self.actions else {}
             hints = health_check_hints(exc.message) if isinstance(exc, AzureCallError) else []
@@ -216,11 +211,17 @@ class ExtensionRunner:
             raise Refused(in_progress_message(self.name, current or {}, "is being deleted"),
                           extension=extension_view(current))
         p = self.p
-        want, warnings = desired(
-            facts, current_settings(current) if current is not None else None, config=p["config"],
-            config_protected=p["config_protected"], allow_unknown=p["allow_unknown_settings"],
-            release_train=p["release_train"], version=p["version"],
-            auto_upgrade_minor_version=p["auto_upgrade_minor_version"])
+        try:
+            want, warnings = desired(
+                facts, current_settings(current) if current is not None else None, config=p["config"],
+                config_protected=p["config_protected"], allow_unknown=p["allow_unknown_settings"],
+                release_train=p["release_train"], version=p["version"],
+                auto_upgrade_minor_version=p["auto_upgrade_minor_version"])
+        except AmlSettingsError as exc:
+            raise Refused("Invalid extension settings: " + " ".join(exc.problems), problems=exc.problems) from exc
+        except tls.MissingCryptographyError as exc:
+            raise CollectionError(missing_required_lib("cryptography") + " It reads sslCertPemFile and sslKeyPemFile.",
+                                  exception=str(exc.import_error)) from exc
         self.azure.hide(*secret_values(want.protected))
         relay = self.relay_names() if needs_relay(want) else None
         relay_complete = None

@@ -69,7 +69,7 @@ class RelayService:
     def complete(self) -> bool:
         """Whether the hybrid connection and its rule both exist (reads only)."""
         return call(lambda: self._hybrid_connection() is not None and self._rule() is not None,
-                               f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
+                    f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
 
     def removal_plan(self) -> list[str]:
         """What remove() would delete (reads only, for check mode)."""
@@ -89,7 +89,7 @@ class RelayService:
     def ensure(self, location: str) -> list[str]:
         """Create what is missing of namespace, hybrid connection and rule; return what was created."""
         return call(lambda: self._ensure(location),
-                               f"create the Azure Relay resources in {self.names.resource_group}")
+                    f"create the Azure Relay resources in {self.names.resource_group}")
 
     def _ensure(self, location: str) -> list[str]:
         n, created = self.names, []
@@ -104,7 +104,7 @@ class RelayService:
         elif _state(namespace) != "succeeded":
             # Another run (or the CLI) is still creating it: a hybrid connection cannot be added before.
             self.azure.waiter.until(self._namespace, lambda ns: _state(ns) in ("succeeded", "failed"),
-                                  f"the Azure Relay namespace {n.namespace} to be created")
+                                    f"the Azure Relay namespace {n.namespace} to be created")
         if self._hybrid_connection() is None:
             self._client.hybrid_connections.create_or_update(
                 n.resource_group, n.namespace, n.hybrid_connection, {"properties": {"requiresClientAuthorization": True}})

@@ -14,7 +14,6 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_s
 )
 
 
-
 def desired(**overrides):
     values = dict(cluster_type="managedClusters",
                   settings={"enableTraining": "True", "enableInference": "False", "installPromOp": "True"},

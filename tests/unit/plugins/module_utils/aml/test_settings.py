@@ -329,8 +329,8 @@ def test_non_bool_refused(value):
 
 
 def test_key_case_is_fixed_with_a_warning_in_both_maps():
-    normalised = normalise_mod.normalise({"EnableTraining": "true", "NodeSelector.Pool": "gpu"}, {"sslkeypemfile": "k.pem",
-                                                                                        "SSLCertPemFile": "c.pem"})
+    normalised = normalise_mod.normalise({"EnableTraining": "true", "NodeSelector.Pool": "gpu"},
+                                         {"sslkeypemfile": "k.pem", "SSLCertPemFile": "c.pem"})
     assert normalised.settings == {"enableTraining": "True", "nodeSelector.Pool": "gpu"}
     assert set(normalised.protected) == {"sslKeyPemFile", "sslCertPemFile"}
     assert normalised.warnings == (
@@ -438,14 +438,14 @@ def test_node_selector_without_a_label_refused():
 
 
 def test_node_selector_mapping_is_flattened():
-    normalised = normalise_mod.normalise({"enableTraining": True, "nodeSelector": {"role": "ml", "zone": 1, "gpu": True, "x": ""}},
-                               {})
+    normalised = normalise_mod.normalise(
+        {"enableTraining": True, "nodeSelector": {"role": "ml", "zone": 1, "gpu": True, "x": ""}}, {})
     assert normalised.settings == {"enableTraining": "True", "nodeSelector.role": "ml", "nodeSelector.zone": "1",
                                    "nodeSelector.gpu": "true", "nodeSelector.x": ""}
     assert normalised.warnings == ()
     # The same bytes as the flat form.
     flat = normalise_mod.normalise({"enableTraining": True, "nodeSelector.role": "ml", "nodeSelector.zone": 1,
-                          "nodeSelector.gpu": True, "nodeSelector.x": ""}, {})
+                                    "nodeSelector.gpu": True, "nodeSelector.x": ""}, {})
     assert flat.settings == normalised.settings
     cased = normalise_mod.normalise({"NodeSelector": {"Role": "ml"}}, {"nodeselector": {"pool": "a"}})
     assert cased.settings == {"nodeSelector.Role": "ml"}  # the label keeps its case
@@ -892,8 +892,8 @@ def test_non_secret_protected_keys():
          "relayServerConnectionString": RELAY_SECRET, "azure_log_analytics.connection_string": "k",
          "enableInference": "true"})
     # enableInference is moved to the public settings, so its value is not masked; PEM paths belong here.
-    assert normalise_mod.non_secret_protected_keys(normalised) == ["allowInsecureConnections", "clusterPurpose", "sslCname",
-                                                         "nodeSelector.pool"]
+    assert normalise_mod.non_secret_protected_keys(normalised) == ["allowInsecureConnections", "clusterPurpose",
+                                                                   "sslCname", "nodeSelector.pool"]
     assert normalise_mod.non_secret_protected_keys(normalise_mod.normalise({"enableTraining": True}, {})) == []
     unknown = normalise_mod.normalise({}, {"someChartValue": "x"}, allow_unknown=True)
     assert normalise_mod.non_secret_protected_keys(unknown) == []  # unknown: it may be a secret

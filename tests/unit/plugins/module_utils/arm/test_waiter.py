@@ -44,7 +44,7 @@ class FakeResponse:
 def test_retry_after_is_honoured_and_its_absence_follows_the_schedule():
     polling = waiter.AdaptivePolling(lro_options={"final-state-via": "azure-async-operation"})
     polling._pipeline_response = FakeResponse({})
-    assert [polling._extract_delay() for _ in range(3)] == list(itertools.islice(waiter.poll_intervals(), 3))
+    assert [polling._extract_delay() for _poll in range(3)] == list(itertools.islice(waiter.poll_intervals(), 3))
     polling._pipeline_response = FakeResponse({"Retry-After": "7"})
     assert polling._extract_delay() == 7
 

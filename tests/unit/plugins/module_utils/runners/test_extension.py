@@ -132,7 +132,7 @@ def test_arc_create_needs_the_relay_and_carries_a_placeholder_until_apply():
     assert decision.relay == names
     body = decision.plan.body["properties"]
     assert body["configurationProtectedSettings"] == {"relayServerConnectionString": RELAY_SECRET_PLACEHOLDER,
-                                                       "relayserver.relayConnectionString": RELAY_SECRET_PLACEHOLDER}
+                                                      "relayserver.relayConnectionString": RELAY_SECRET_PLACEHOLDER}
     assert body["configurationSettings"]["relayserver.hybridConnectionResourceID"] == names.hybrid_connection_id
     assert decision.plan.body.get("identity") == {"type": "SystemAssigned"}
     # No fingerprint: the Relay secret is read from Azure, not given by the user.
