@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping, NoReturn
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import components as table
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
+from ansible_collections.azureml.kubernetes.plugins.module_utils import kube as kube_adapter
 from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import Kube, KubeError, is_ready, sensitive_values
 from ansible_collections.azureml.kubernetes.plugins.module_utils.services.clusters import Clusters
 from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
@@ -84,7 +85,7 @@ def pod_problem(pod: Mapping[str, Any]) -> dict[str, Any] | None:
             break
     ready = _conditions(pod).get("Ready", {}).get("status")
     if meta.get("deletionTimestamp"):
-        reason, message = "Terminating", message
+        reason = "Terminating"
     elif reason is None and phase == "Pending":
         scheduled = _conditions(pod).get("PodScheduled") or {}
         if scheduled.get("status") == "False":
@@ -285,8 +286,8 @@ def message(verdicts: list[dict[str, Any]], not_running: list[dict[str, Any]], h
             f"{p['name']} {p['phase']} ({p['reason']}{': ' + p['message'] if p['message'] else ''})"
             for p in not_running))
     if health["present"] or health["passed"] is not None:
-        parts.append(f"health check {health['summary']}" + (" (" + " ".join(health["hints"]) + ")"
-                                                              if health["hints"] else ""))
+        hints = f" ({' '.join(health['hints'])})" if health["hints"] else ""
+        parts.append(f"health check {health['summary']}{hints}")
     return ". ".join(parts) + "."
 
 
@@ -334,6 +335,11 @@ def apply(azure: Any, *, kube: Kube | None = None, read: Callable[[Any, Mapping[
           clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """Read (and with ``wait``, poll) Azure and the cluster; return the module's result. Fails on errors."""
     p = azure.params
+    if kube_adapter.IMPORT_ERROR is not None:
+        from ansible.module_utils.basic import missing_required_lib
+
+        azure.fail(missing_required_lib("kubernetes (the Python client) and the kubernetes.core collection"),
+                   exception=str(kube_adapter.IMPORT_ERROR))
     if p["wait_sleep"] < 1 or p["events"] < 0:
         azure.fail(f"wait_sleep must be at least 1 (got {p['wait_sleep']}) and events at least 0 (got {p['events']}).")
     if p.get("settings") is None and not p.get("resource_group"):

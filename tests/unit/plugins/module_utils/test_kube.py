@@ -190,8 +190,8 @@ def test_deployment_ready(obj, ready):
 
 
 def test_daemonset_and_statefulset_ready():
-    ds = {"metadata": {"generation": 1}, "status": {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3,
-                                                   "numberReady": 3, "observedGeneration": 1}}
+    ds = {"metadata": {"generation": 1},
+          "status": {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberReady": 3, "observedGeneration": 1}}
     assert kube.is_ready("DaemonSet", ds)
     ds["status"]["numberReady"] = 2
     assert not kube.is_ready("DaemonSet", ds)
