@@ -2,7 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The workload objects the AzureML extension's chart creates in ``azureml``: one table and ``expected()``.
 
-Pure: no Kubernetes, no Azure, no Ansible. The role ``verify`` (through ``aml_components_info``) reads
+Pure: no Kubernetes, no Azure, no Ansible, and no import from the rest of the collection (the sandbox's
+test that its own transcription agrees, ``sandbox/tests/test_agent_components_agree.py``, loads this file
+by its path). The role ``verify`` (through ``aml_components_info``) reads
 name, kind and replicas; capacity planning reads resources and replicas; the report reads name, kind,
 workloads and description.
 

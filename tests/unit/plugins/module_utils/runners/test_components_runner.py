@@ -437,3 +437,19 @@ def test_apply_masks_an_inline_kubeconfig():
     azure = FakeAzure(kubeconfig=kubeconfig)
     run(azure, FakeKube([healthy(TRAINING)]), [extension()])
     assert azure.hidden == ("s3cret-token",)
+
+
+def test_result_matches_the_module_return_docs():
+    """Every key the run returns is documented with its type, and every documented key is returned."""
+    from tests.integration.test_return_docs import compare, return_docs
+
+    broken = healthy(TRAINING)
+    broken.workloads[("Deployment", "aml-operator")] = deployment("aml-operator", replicas=1, ready=0)
+    broken.pods.append(pending("aml-operator-7d9-abc", "aml-operator"))
+    broken.events = [event("Pod", "aml-operator-7d9-abc", "FailedScheduling", "0/3 nodes", "2026-12-01T08:01:00Z")]
+    broken.healthcheck = {"data": {"pre-install": json.dumps({"status": "failed", "code": "E40002", "message": "m",
+                                                             "time": "2026-12-01T08:00:00Z"})}}
+    result, _clock = run(FakeAzure(), FakeKube([broken]), [extension()])
+    operator = next(c for c in result["components"] if c["name"] == "aml-operator")
+    assert result["pods_not_running"][0]["events"] and operator["events"]
+    assert compare(result, return_docs("aml_components_info.py"), "aml_components_info") == []
