@@ -1,9 +1,17 @@
-"""The aiohttp application: one middleware (errors, logging, common ARM headers) and one dispatcher.
+"""The aiohttp application: the request pipeline, the wiring of the buildings, and the server's life cycle.
 
-Request flow for ARM paths: settle due operations -> injected fault? -> bearer token -> rate limit ->
-route (404/405) -> api-version -> subscription exists -> provider registered -> handler. The token is
-checked before the route is matched, so an unauthenticated caller learns nothing about the routes.
-Logging can never turn a response into a plain-text 500: every failure in it is caught and logged.
+Request flow: settle due operations (awaiting the operation hooks) and registrations -> control path? (``/_sandbox/``, not
+logged, no faults) -> injected fault? -> unauthenticated route (metadata, tokens)? -> ARM path? bearer token ->
+rate limit -> route (404 ``InvalidResourceType``/``NotFound``, 405) -> api-version -> subscription (404) ->
+resource group (404 ``ResourceGroupNotFound``) -> provider registered (409) -> handler -> the per-cluster
+services follow any change of the clusters. The token is checked before the route is matched, so an
+unauthenticated caller learns nothing about the routes. Logging can never turn a response into a plain-text
+500: every failure in it is caught and logged.
+
+Wiring (``build``): one World (state.json), one Operations, one Hooks; ``arm.build`` makes every resource
+provider and registers every route and operation kind; ``ControlApi`` the control routes; the built-in
+health check is the first extension-operation hook; ``install_buildings`` is where ``sandbox/kube/`` and
+``sandbox/agent/`` register theirs (see sandbox/hooks.py).
 """
 from __future__ import annotations
 
@@ -14,40 +22,90 @@ import signal
 import time
 import traceback
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from aiohttp import web
 
-from . import (auth, cloud, connected_clusters, container_service, control, extensions, network, providers,
-               relay, subscriptions)
-from .arm import MAX_BODY_BYTES, ArmError, check_api_version, parse_json, query_get, too_large
-from .core import Sandbox
-from .reqlog import mask_body, protected_keys
-from .routing import Router
-from .tls import ensure_certificates, server_ssl_context
+from . import arm
+from .arm.healthcheck import HealthCheck
+from .arm.ratelimit import RateLimiter
+from .arm.routing import ARM, AUTH, CONTROL, Route, Router
+from .control.api import ControlApi
+from .hooks import ClusterServices, Hooks
+from .pki import ensure_certificates, server_ssl_context
+from .protocol import (MAX_BODY_BYTES, ArmError, check_api_version, method_not_allowed, parse_json, query_get,
+                       resource_group_not_found, too_large)
+from .state.faults import Faults
+from .state.files import write_env, write_inventory
+from .state.operations import Operations
+from .state.reqlog import RequestLog, mask_body, protected_keys
+from .state.store import Store
+from .state.world import World
 
 log = logging.getLogger("sandbox")
 
-ROUTER = Router()
-for _mod in (extensions, container_service, connected_clusters, providers, network, subscriptions, relay):
-    ROUTER.add(_mod.ROUTES)
-
-# Non-ARM endpoints: (method, compiled regex, handler, log kind)
-_OTHER = [
-    ("GET", re.compile(r"/metadata/endpoints/?"), cloud.metadata_endpoints, "auth"),
-    ("GET", re.compile(r"/msi/token/?"), auth.msi_token, "auth"),
-    ("GET", re.compile(r"/common/discovery/instance/?", re.I), auth.instance_discovery, "auth"),
-    ("GET", re.compile(r"/(?P<tenant>[^/_][^/]*)/v2\.0/\.well-known/openid-configuration"), auth.openid_configuration, "auth"),
-    ("POST", re.compile(r"/(?P<tenant>[^/_][^/]*)/oauth2/v2\.0/token"), auth.token, "auth"),
-]
-
 _SUB_RE = re.compile(r"^/subscriptions/([^/]+)", re.I)
+_ARM_PREFIXES = ("/subscriptions", "/providers", "/tenants")
 
 
 class DropConnection(Exception):
     """Raised after an injected fault closed the transport."""
 
+
+@dataclass
+class Sandbox:
+    """What ``build`` wired together; only the server itself holds it (each part got what it needs)."""
+    state_dir: Optional[Path]
+    port: int
+    world: World
+    ops: Operations
+    hooks: Hooks
+    services: ClusterServices
+    reqlog: RequestLog
+    faults: Faults
+    ratelimiter: RateLimiter
+    router: Router
+    arm: arm.Arm
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def write_files(self) -> None:
+        """(Re)write DIR/env and DIR/inventory.yml."""
+        if self.state_dir is not None and self.port:
+            write_env(self.state_dir, self.url, self.world.secrets)
+            write_inventory(self.state_dir, self.world.clusters)
+
+
+def build(state_dir: Optional[Path], port: int = 0) -> Sandbox:
+    world = World(Store(state_dir / "state.json" if state_dir else None))
+    ops = Operations(world)
+    hooks = Hooks()
+    hooks.add_extension_operation_hook(HealthCheck(lambda: world.settings.get("failure_rules") or []))
+    built = arm.build(world, ops, hooks)
+    reqlog, faults, ratelimiter = RequestLog(), Faults(), RateLimiter()
+    sb_holder: list[Sandbox] = []
+    control = ControlApi(world, ops, reqlog, faults, ratelimiter, url=lambda: sb_holder[0].url)
+    router = Router(control.routes() + built.routes)
+    sb = Sandbox(state_dir, port, world, ops, hooks, ClusterServices(hooks, world.cluster_infos), reqlog, faults,
+                 ratelimiter, router, built)
+    sb_holder.append(sb)
+    if state_dir is not None:
+        world.cluster_listeners.append(lambda: write_inventory(state_dir, world.clusters) if sb.port else None)
+    install_buildings(sb)
+    return sb
+
+
+def install_buildings(sb: Sandbox) -> None:
+    """Where the later buildings register on ``sb.hooks``: ``sandbox/kube/`` with ``add_cluster_service`` (a real
+    control plane per cluster), ``sandbox/agent/`` with ``add_extension_operation_hook`` (what the chart creates,
+    its health check). Nothing is registered yet."""
+
+
+# ---- the request pipeline ----------------------------------------------------------------------------------
 
 def _unknown_route(request: web.Request) -> ArmError:
     m = re.match(r".*/providers/(?P<ns>[^/]+)/(?P<type>[^/?]+)", request.path, re.I)
@@ -58,125 +116,140 @@ def _unknown_route(request: web.Request) -> ArmError:
     return ArmError(404, "NotFound", f"The requested path '{request.path}' was not found.")
 
 
-async def dispatch(request: web.Request) -> web.StreamResponse:
-    sb: Sandbox = request.app["sandbox"]
-    sb.settle()
-    path = request.path
-    if path.startswith("/_sandbox"):
-        request["kind"] = "control"
-        return await control.handle(request, sb)
+def _registration_error(namespace: str) -> ArmError:
+    message = (f"The subscription is not registered to use namespace '{namespace}'. See "
+               "https://aka.ms/rps-not-found for how to register subscriptions.")
+    return ArmError(409, "MissingSubscriptionRegistration", message, target=namespace,
+                    details=[{"code": "MissingSubscriptionRegistration", "target": namespace, "message": message}])
 
-    fault = sb.faults.match(request.method, path)
-    if fault is not None:
-        request["fault"] = True
-        if fault["drop_connection"]:
-            if request.transport is not None:
-                request.transport.abort()
-            raise DropConnection()
-        headers = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
-        raise ArmError(fault["status"], fault["code"], fault["message"], headers=headers)
 
-    for method, rx, handler, kind in _OTHER:
-        m = rx.fullmatch(path)
-        if m:
-            request["kind"] = kind
-            if request.method != method:
-                raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method "
-                                                        f"'{request.method}'.")
-            request.match_info.update(m.groupdict())  # type: ignore[attr-defined]
-            return await handler(request)
-
-    request["kind"] = "arm"
-    is_arm = path.lower().startswith(("/subscriptions", "/providers", "/tenants"))
-    if not is_arm:
-        raise _unknown_route(request)
-    auth.verify_bearer(sb, request)
-    sm = _SUB_RE.match(path)
-    if sm:
-        limits = sb.settings.get("ratelimits") or {}
-        headers, retry = sb.ratelimiter.consume(sm.group(1), request.method, limits)
-        request["ratelimit"] = headers
-        if retry is not None:
-            raise ArmError(429, "SubscriptionRequestsThrottled",
-                           f"Number of requests for subscription '{sm.group(1)}' exceeded the limit. Please try "
-                           f"again after '{retry}' seconds.", headers={"Retry-After": str(retry)})
-    found = ROUTER.match(path)
-    if found is None:
-        raise _unknown_route(request)
-    route, params = found
+def _handler(route: Route, request: web.Request) -> Any:
     handler = route.methods.get(request.method)
     if handler is None:
-        raise ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method "
-                                                f"'{request.method}'.")
-    if route.family:
-        request["api_version"] = check_api_version(request, route.family)
-    if "sub" in params:
-        sub = sb.data["subscriptions"].get(params["sub"].lower())
-        if sub is None:
-            raise ArmError(404, "SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
-        if route.namespace:
-            prov = sub["providers"].get(route.namespace.lower())
-            if prov is not None and prov["state"] != "Registered":
-                raise ArmError(409, "MissingSubscriptionRegistration",
-                               "The subscription is not registered to use namespace "
-                               f"'{route.namespace}'. See https://aka.ms/rps-not-found for how to register "
-                               f"subscriptions.", details=[{"code": "MissingSubscriptionRegistration",
-                                                            "target": route.namespace,
-                                                            "message": "The subscription is not registered to use "
-                                                                       f"namespace '{route.namespace}'. See "
-                                                                       "https://aka.ms/rps-not-found for how to "
-                                                                       "register subscriptions."}],
-                               target=route.namespace)
-    return await handler(request, sb, params)
+        raise method_not_allowed(request.method)
+    return handler
 
 
-@web.middleware
-async def arm_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Turn every exception into an ARM envelope, add the common headers, log the exchange."""
-    started = time.time()
-    try:
-        resp = await handler(request)
-    except ArmError as exc:
-        resp = exc.response()
-    except DropConnection:
-        _log(request, None, started, dropped=True)
-        raise asyncio.CancelledError() from None
-    except web.HTTPRequestEntityTooLarge:
-        resp = too_large().response()
-    except web.HTTPException as exc:
-        resp = ArmError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason).response()
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # noqa: BLE001 - never leak a stack trace to the client
-        log.error("unhandled error on %s %s\n%s", request.method, request.path, traceback.format_exc())
-        resp = ArmError(500, "InternalServerError", "Encountered internal server error. Diagnostic "
-                        "information: the sandbox logged the details in sandbox.log.").response()
-    if request.get("kind") != "control":
-        corr = request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
-        resp.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
-        resp.headers.setdefault("x-ms-correlation-request-id", corr)
-        if request.headers.get("x-ms-client-request-id"):
-            resp.headers.setdefault("x-ms-client-request-id", request.headers["x-ms-client-request-id"])
-        for k, v in (request.get("ratelimit") or {}).items():
-            resp.headers.setdefault(k, v)
-        resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if request.get("kind") == "arm" and request.get("api_version"):
-            resp.headers.setdefault("api-supported-versions", request["api_version"])
-        _log(request, resp, started)
-    return resp
+class Pipeline:
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        sb = self.sb
+        await sb.ops.settle()
+        sb.arm.providers.settle()
+        generation = sb.world.cluster_generation
+        try:
+            return await self._route(request)
+        finally:
+            if sb.world.cluster_generation != generation:
+                await sb.services.sync()
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        sb, path = self.sb, request.path
+        found = sb.router.match(path)
+        if path.startswith("/_sandbox"):
+            request["kind"] = CONTROL
+            if found is None or found[0].kind != CONTROL:
+                raise ArmError(404, "NotFound", f"Unknown control endpoint {request.method} {path}; see "
+                               "sandbox/README.md.")
+            return await _handler(found[0], request)(request, found[1])
+
+        fault = sb.faults.match(request.method, path)
+        if fault is not None:
+            request["fault"] = True
+            if fault["drop_connection"]:
+                if request.transport is not None:
+                    request.transport.abort()
+                raise DropConnection()
+            headers = {"Retry-After": str(fault["retry_after"])} if fault.get("retry_after") is not None else {}
+            raise ArmError(fault["status"], fault["code"], fault["message"], headers=headers)
+
+        if found is not None and found[0].kind == AUTH:
+            request["kind"] = AUTH
+            return await _handler(found[0], request)(request, found[1])
+
+        request["kind"] = ARM
+        if not path.lower().startswith(_ARM_PREFIXES):
+            raise _unknown_route(request)
+        sb.arm.auth.verify_bearer(request)
+        sm = _SUB_RE.match(path)
+        if sm:
+            headers, retry = sb.ratelimiter.consume(sm.group(1), request.method, sb.world.settings.get("ratelimits") or {})
+            request["ratelimit"] = headers
+            if retry is not None:
+                raise ArmError(429, "SubscriptionRequestsThrottled",
+                               f"Number of requests for subscription '{sm.group(1)}' exceeded the limit. Please try "
+                               f"again after '{retry}' seconds.", headers={"Retry-After": str(retry)})
+        if found is None or found[0].kind != ARM:
+            raise _unknown_route(request)
+        route, params = found
+        handler = _handler(route, request)
+        if route.family:
+            request["api_version"] = check_api_version(request, route.family)
+        if "sub" in params:
+            sub = sb.world.subscription(params["sub"])
+            if sub is None:
+                raise ArmError(404, "SubscriptionNotFound", f"The subscription '{params['sub']}' could not be found.")
+            if "rg" in params and params["rg"].lower() not in sub["resourceGroups"]:
+                raise resource_group_not_found(params["rg"])
+            if route.namespace:
+                prov = sub["providers"].get(route.namespace.lower())
+                if prov is not None and prov["state"] != "Registered":
+                    raise _registration_error(route.namespace)
+        return await handler(request, params)
 
 
-def _log(request: web.Request, resp: Optional[web.StreamResponse], started: float, dropped: bool = False) -> None:
+def _arm_middleware(sb: Sandbox) -> Any:
+    @web.middleware
+    async def arm_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        """Turn every exception into an ARM envelope, add the common headers, log the exchange."""
+        started = time.time()
+        try:
+            resp = await handler(request)
+        except ArmError as exc:
+            resp = exc.response()
+        except DropConnection:
+            _log(sb.reqlog, request, None, started, dropped=True)
+            raise asyncio.CancelledError() from None
+        except web.HTTPRequestEntityTooLarge:
+            resp = too_large().response()
+        except web.HTTPException as exc:
+            resp = ArmError(exc.status, exc.reason.replace(" ", ""), exc.text or exc.reason).response()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - never leak a stack trace to the client
+            log.error("unhandled error on %s %s\n%s", request.method, request.path, traceback.format_exc())
+            resp = ArmError(500, "InternalServerError", "Encountered internal server error. Diagnostic "
+                            "information: the sandbox logged the details in sandbox.log.").response()
+        if request.get("kind") != CONTROL:
+            corr = request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
+            resp.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+            resp.headers.setdefault("x-ms-correlation-request-id", corr)
+            if request.headers.get("x-ms-client-request-id"):
+                resp.headers.setdefault("x-ms-client-request-id", request.headers["x-ms-client-request-id"])
+            for k, v in (request.get("ratelimit") or {}).items():
+                resp.headers.setdefault(k, v)
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+            if request.get("kind") == ARM and request.get("api_version"):
+                resp.headers.setdefault("api-supported-versions", request["api_version"])
+            _log(sb.reqlog, request, resp, started)
+        return resp
+    return arm_middleware
+
+
+def _log(reqlog: RequestLog, request: web.Request, resp: Optional[web.StreamResponse], started: float,
+         dropped: bool = False) -> None:
     """Log the exchange; never raises (a logging bug must not replace the response with a bare 500)."""
     try:
-        _log_entry(request, resp, started, dropped)
+        _log_entry(reqlog, request, resp, started, dropped)
     except Exception:  # noqa: BLE001
         log.error("request log failed on %s %s\n%s", request.method, request.path, traceback.format_exc())
 
 
-def _log_entry(request: web.Request, resp: Optional[web.StreamResponse], started: float, dropped: bool) -> None:
-    sb: Sandbox = request.app["sandbox"]
+def _log_entry(reqlog: RequestLog, request: web.Request, resp: Optional[web.StreamResponse], started: float,
+               dropped: bool) -> None:
     raw = request.get("raw_body")
     req_body, secrets = mask_body(raw, request.headers.get("Content-Type", ""))
     resp_body, resp_secrets = (None, set())
@@ -190,7 +263,7 @@ def _log_entry(request: web.Request, resp: Optional[web.StreamResponse], started
         except (ValueError, RecursionError):
             unmasked = None
     entry: dict[str, Any] = {
-        "kind": request.get("kind", "arm"), "method": request.method, "path": request.path,
+        "kind": request.get("kind", ARM), "method": request.method, "path": request.path,
         "query": dict(request.query), "status": None if dropped else resp.status if resp else None,
         "request_body": req_body, "response_body": resp_body,
         "duration_ms": round((time.time() - started) * 1000, 2),
@@ -205,7 +278,7 @@ def _log_entry(request: web.Request, resp: Optional[web.StreamResponse], started
     # Extra secrets that are not in bodies but must never appear: the caller's bearer token.
     authz = request.headers.get("Authorization", "")
     extra = {authz.partition(" ")[2]} if authz else set()
-    sb.reqlog.add(entry, secrets | resp_secrets | extra)
+    reqlog.add(entry, secrets | resp_secrets | extra)
 
 
 @web.middleware
@@ -217,24 +290,26 @@ async def body_capture(request: web.Request, handler: Any) -> web.StreamResponse
 
 
 def create_app(sb: Sandbox) -> web.Application:
-    app = web.Application(middlewares=[arm_middleware, body_capture], client_max_size=MAX_BODY_BYTES)
-    app["sandbox"] = sb
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    app = web.Application(middlewares=[_arm_middleware(sb), body_capture], client_max_size=MAX_BODY_BYTES)
+    app.router.add_route("*", "/{tail:.*}", Pipeline(sb).dispatch)
     return app
 
 
+# ---- life cycle ----------------------------------------------------------------------------------------------
+
 async def serve(state_dir: Path, port: int) -> None:
-    """Run until SIGTERM/SIGINT; flush state on the way out."""
+    """Run until SIGTERM/SIGINT: start the per-cluster services, serve, then stop them and flush the state."""
     state_dir.mkdir(parents=True, exist_ok=True)
     _ca, cert, key = ensure_certificates(state_dir)
-    sb = Sandbox(state_dir, port)
+    sb = build(state_dir, port)
     app = create_app(sb)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=server_ssl_context(cert, key),
                        backlog=1024, reuse_address=True)
+    await sb.services.sync()  # the per-cluster services of every cluster in the state
     await site.start()
-    sb.store.save_now()
+    sb.world.store.save_now()
     sb.write_files()
     log.info("sandbox listening on %s", sb.url)
     stop = asyncio.Event()
@@ -243,5 +318,6 @@ async def serve(state_dir: Path, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping")
-    await sb.store.flush()
     await runner.cleanup()
+    await sb.services.stop_all()
+    await sb.world.store.flush()

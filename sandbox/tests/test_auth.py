@@ -97,14 +97,3 @@ def test_sdk_without_token_gets_client_auth_error(sandbox):
     client = ConnectedKubernetesClient(Fake(), SUB, **client_kwargs(sandbox))
     with pytest.raises(ClientAuthenticationError):
         client.connected_cluster.get(RG, "arc-aml-demo")
-
-
-def test_cloud_metadata(sandbox):
-    status, body, _ = sandbox.ctl("GET", "/metadata/endpoints?api-version=2022-09-01")
-    assert status == 200 and isinstance(body, list) and len(body) == 1
-    cloud = body[0]
-    assert cloud["name"] == "AzureSandbox"
-    assert cloud["resourceManager"] == sandbox.url and cloud["authentication"]["loginEndpoint"] == sandbox.url
-    assert cloud["authentication"]["audiences"] == ["https://management.core.windows.net/",
-                                                    "https://management.azure.com/"]
-    assert sandbox.env["AZURE_CLOUD_ENVIRONMENT"] == sandbox.url + "/metadata/endpoints?api-version=2022-09-01"

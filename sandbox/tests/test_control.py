@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from azure.mgmt.kubernetesconfiguration.models import Extension
 
-from .conftest import RG, SUB, client_kwargs, read_env, run_cli
+from .conftest import RG, SUB, Sandbox, client_kwargs, run_cli
 
 ARC_PATH = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Kubernetes/connectedClusters/arc-aml-demo"
 EXT = ARC_PATH + "/providers/Microsoft.KubernetesConfiguration/extensions"
@@ -146,13 +146,10 @@ class _SandboxMsi:
 def test_state_survives_restart(tmp_path: Path):
     """A second sandbox: an install in flight across stop/start completes; the port is reused."""
     from azure.mgmt.kubernetesconfiguration import SourceControlConfigurationClient
-    from .conftest import Sandbox
     d = tmp_path / "restart"
-    res = run_cli("start", "--state-dir", str(d))
-    assert res.returncode == 0, res.stderr
-    sb = Sandbox(d, res.stdout.strip(), str(d / "ca.pem"), read_env(d))
+    sb = Sandbox.start(d)
     try:
-        sb.settings(provisioning_delay_seconds=1.0, retry_after_seconds=0)
+        sb.settings(provisioning_delay_seconds=1.0)
         sb.ctl("POST", "/_sandbox/clusters", {"name": "arc-persist", "cluster_type": "connectedClusters"})
         client = SourceControlConfigurationClient(_SandboxMsi(sb), SUB, **client_kwargs(sb))
         args = (RG, "Microsoft.Kubernetes", "connectedClusters", "arc-persist", "azureml")

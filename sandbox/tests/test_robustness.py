@@ -158,8 +158,8 @@ def test_pinned_version_with_auto_upgrade_is_checked_with_real_booleans(sandbox)
 
 def test_legacy_record_without_provisioning_state_renders(sandbox):
     """A record stored by the old code path (before its operation started) must not 500 everything."""
-    from sandbox.control import _masked_extension
-    from sandbox.extensions import render
+    from sandbox.arm.extensions import render
+    from sandbox.control.api import masked_extension as _masked_extension
     legacy = {"id": "/x/extensions/e", "name": "e", "properties": {"extensionType": 5},
               "systemData": {}, "cluster": {}}
     out = render(legacy, "2023-05-01")
@@ -290,7 +290,7 @@ def test_request_log_since_filter_and_byte_bound(sandbox):
     assert put["protected_keys"] == ["s"]
     small = sandbox.requests(method="GET", path_contains="/a")[0]
     assert isinstance(small["response_body"], dict) and "request_body_truncated" not in small
-    from sandbox import reqlog
+    from sandbox.state import reqlog
     log = reqlog.RequestLog()
     for i in range(50):
         log.add({"method": "PUT", "path": "/p", "request_body": {"x": "y" * 20000}, "response_body": None}, [])

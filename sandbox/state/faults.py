@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from .arm import ArmError, is_int
+from ..protocol import ArmError, is_int
 
 
 class Faults:

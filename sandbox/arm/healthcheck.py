@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from ..hooks import ExtensionOperationEvent, OperationFailure
+
 AML_TYPE = "microsoft.azureml.kubernetes"
 
 
@@ -73,3 +75,20 @@ def evaluate(ctx: InstallContext, rules: list[dict[str, Any]]) -> Optional[tuple
         if rtype == et and pred(ctx):
             return code, msg.format(nodes=ctx.node_count)
     return None
+
+
+class HealthCheck:
+    """The built-in hook at the end of an extension operation (sandbox/hooks.py): failure rules, then the table.
+
+    Deletions never fail here. ``failure_rules`` returns the rules in force (the settings' ``failure_rules``)."""
+
+    def __init__(self, failure_rules: Callable[[], list[dict[str, Any]]]) -> None:
+        self.failure_rules = failure_rules
+
+    async def __call__(self, event: ExtensionOperationEvent) -> Optional[OperationFailure]:
+        if event.action == "delete":
+            return None
+        ctx = InstallContext(event.extension_type, event.cluster.cluster_type, event.cluster.name,
+                             event.cluster.node_count, dict(event.settings), dict(event.protected))
+        failed = evaluate(ctx, self.failure_rules())
+        return OperationFailure(*failed) if failed else None

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .arm import ArmError, json_response
+from ..protocol import ArmError, json_response
 from .regions import REGIONS, lookup
 from .routing import SUB, Route
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from ..state.world import World
+
 
 # systemService -> (first IPv4 octets to draw from, IPv4 per region, IPv6 per region, features)
 SERVICES: dict[str, tuple[tuple[int, ...], int, int, list[str]]] = {
@@ -68,16 +69,20 @@ def _values() -> tuple[dict[str, Any], ...]:
     return tuple(values)
 
 
-async def service_tags(request: web.Request, sb: "Sandbox", p: dict[str, str]) -> web.Response:
-    if lookup(p["loc"]) is None:
-        raise ArmError(404, "LocationNotAvailableForResourceType", f"The provided location '{p['loc']}' is not "
-                       "available for resource type 'Microsoft.Network/locations/serviceTags'.")
-    sub = sb.data["subscriptions"][p["sub"].lower()]["subscriptionId"]
-    return json_response({"name": "public",
-                          "id": f"/subscriptions/{sub}/providers/Microsoft.Network/serviceTags/public",
-                          "type": "Microsoft.Network/serviceTags", "changeNumber": "63", "cloud": "Public",
-                          "values": list(_values()), "nextLink": None})
+class Network:
+    def __init__(self, world: "World") -> None:
+        self.world = world
 
+    async def service_tags(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        if lookup(p["loc"]) is None:
+            raise ArmError(404, "LocationNotAvailableForResourceType", f"The provided location '{p['loc']}' is not "
+                           "available for resource type 'Microsoft.Network/locations/serviceTags'.")
+        sub = self.world.subscriptions[p["sub"].lower()]["subscriptionId"]
+        return json_response({"name": "public",
+                              "id": f"/subscriptions/{sub}/providers/Microsoft.Network/serviceTags/public",
+                              "type": "Microsoft.Network/serviceTags", "changeNumber": "63", "cloud": "Public",
+                              "values": list(_values()), "nextLink": None})
 
-ROUTES = [Route(SUB + r"/providers/Microsoft\.Network/locations/(?P<loc>[^/]+)/serviceTags",
-                {"GET": service_tags}, "network", "Microsoft.Network")]
+    def routes(self) -> list[Route]:
+        return [Route(SUB + r"/providers/Microsoft\.Network/locations/(?P<loc>[^/]+)/serviceTags",
+                        {"GET": self.service_tags}, "network", "Microsoft.Network")]

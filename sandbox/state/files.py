@@ -5,14 +5,11 @@ import os
 import shlex
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from .world import DEFAULT_SUBSCRIPTION, SP_CLIENT_ID, TENANT_ID
-
-if TYPE_CHECKING:
-    from .core import Sandbox
+from .constants import DEFAULT_SUBSCRIPTION, SP_CLIENT_ID, TENANT_ID
 
 
 def _atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -23,39 +20,37 @@ def _atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
-def env_vars(sb: "Sandbox") -> dict[str, str]:
-    assert sb.state_dir is not None
-    ca = str((sb.state_dir / "ca.pem").resolve())
+def env_vars(state_dir: Path, url: str, secrets: dict[str, str]) -> dict[str, str]:
+    ca = str((state_dir / "ca.pem").resolve())
     return {
-        "AZURE_CLOUD_ENVIRONMENT": f"{sb.url}/metadata/endpoints?api-version=2022-09-01",
+        "AZURE_CLOUD_ENVIRONMENT": f"{url}/metadata/endpoints?api-version=2022-09-01",
         "ANSIBLE_AZURE_AUTH_SOURCE": "msi",
-        "IDENTITY_ENDPOINT": f"{sb.url}/msi/token",
-        "IDENTITY_HEADER": sb.secrets["identity_header"],
+        "IDENTITY_ENDPOINT": f"{url}/msi/token",
+        "IDENTITY_HEADER": secrets["identity_header"],
         "AZURE_SUBSCRIPTION_ID": DEFAULT_SUBSCRIPTION,
         "REQUESTS_CA_BUNDLE": ca,
         "SSL_CERT_FILE": ca,
-        "AML_SANDBOX_URL": sb.url,
+        "AML_SANDBOX_URL": url,
         "AML_SANDBOX_TENANT_ID": TENANT_ID,
         "AML_SANDBOX_CLIENT_ID": SP_CLIENT_ID,
-        "AML_SANDBOX_CLIENT_SECRET": sb.secrets["client_secret"],
+        "AML_SANDBOX_CLIENT_SECRET": secrets["client_secret"],
     }
 
 
-def write_env(sb: "Sandbox") -> None:
-    assert sb.state_dir is not None
+def write_env(state_dir: Path, url: str, secrets: dict[str, str]) -> None:
     lines = ["# Written by `python -m sandbox start`; source it: . .sandbox/env"]
-    lines += [f"export {k}={shlex.quote(v)}" for k, v in env_vars(sb).items()]
-    _atomic_write(sb.state_dir / "env", "\n".join(lines) + "\n", 0o600)
+    lines += [f"export {k}={shlex.quote(v)}" for k, v in env_vars(state_dir, url, secrets).items()]
+    _atomic_write(state_dir / "env", "\n".join(lines) + "\n", 0o600)
 
 
-def inventory(sb: "Sandbox") -> dict[str, Any]:
+def inventory(clusters: dict[str, Any]) -> dict[str, Any]:
     """group aml_clusters with children aks and arc; one host per seeded cluster."""
     groups: dict[str, dict[str, Any]] = {"aks": {}, "arc": {}}
     seen: dict[str, int] = {}
-    for c in sorted(sb.data["clusters"].values(), key=lambda c: c["body"]["id"].lower()):
+    for c in sorted(clusters.values(), key=lambda c: c["body"]["id"].lower()):
         name = c["body"]["name"]
         seen[name] = seen.get(name, 0) + 1
-    for c in sorted(sb.data["clusters"].values(), key=lambda c: c["body"]["id"].lower()):
+    for c in sorted(clusters.values(), key=lambda c: c["body"]["id"].lower()):
         body = c["body"]
         name = body["name"]
         # Same name in several resource groups/subscriptions: qualify the host name.
@@ -75,8 +70,7 @@ def inventory(sb: "Sandbox") -> dict[str, Any]:
         "children": {g: {"hosts": hosts} for g, hosts in groups.items()}}}}}
 
 
-def write_inventory(sb: "Sandbox") -> None:
-    assert sb.state_dir is not None
+def write_inventory(state_dir: Path, clusters: dict[str, Any]) -> None:
     text = "# Written by the sandbox; regenerated whenever clusters are seeded or removed.\n"
-    text += yaml.safe_dump(inventory(sb), sort_keys=False, default_flow_style=False)
-    _atomic_write(sb.state_dir / "inventory.yml", text)
+    text += yaml.safe_dump(inventory(clusters), sort_keys=False, default_flow_style=False)
+    _atomic_write(state_dir / "inventory.yml", text)

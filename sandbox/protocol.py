@@ -1,4 +1,4 @@
-"""Shared ARM protocol helpers: error envelope, api-version checks, JSON bodies, rate-limit counters.
+"""ARM wire protocol helpers shared by every building: error envelope, api-versions, JSON bodies, type checks.
 
 Every error the sandbox returns goes through :class:`ArmError` so that clients always see
 ``{"error": {"code", "message", ...}}`` (arm-protocol.md §3).
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import time
 import uuid
 from typing import Any, Optional
 
@@ -32,7 +31,6 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
                 "2024-05-01", "2024-07-01", "2024-10-01", "2025-01-01", "2025-03-01", "2025-05-01",
                 "2025-07-01", "2026-01-01", "2026-03-01"),
     "relay": ("2017-04-01", "2018-01-01-preview", "2021-11-01", "2024-01-01", "2026-01-01"),
-    "metadata": ("2015-01-01", "2018-01-01", "2019-05-01", "2020-06-01", "2022-09-01"),
 }
 
 
@@ -229,50 +227,10 @@ def not_found_arm(rtype: str, name: str, rg: str) -> ArmError:
                     "not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
 
 
-# ---- rate limits -------------------------------------------------------------------------------------------
-
-# Hourly budgets per subscription (legacy ARM limits; the global ones as seen in recording R2).
-DEFAULT_LIMITS = {"reads": 12000, "writes": 1200, "deletes": 15000,
-                  "global-reads": 16500, "global-writes": 12000, "global-deletes": 15000}
+def resource_group_not_found(rg: str) -> ArmError:
+    """ARM's 404 for any request under a resource group that does not exist."""
+    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{rg}' could not be found.")
 
 
-def method_category(method: str) -> str:
-    if method in ("GET", "HEAD"):
-        return "reads"
-    if method == "DELETE":
-        return "deletes"
-    return "writes"
-
-
-class RateLimiter:
-    """Counts requests per subscription and category in a fixed hourly window."""
-
-    def __init__(self) -> None:
-        self._windows: dict[str, tuple[float, dict[str, int]]] = {}
-
-    def reset(self) -> None:
-        self._windows.clear()
-
-    def consume(self, subscription: str, method: str, limits: dict[str, int]) -> tuple[dict[str, str], Optional[int]]:
-        """Count one request; return (headers, retry_after) where retry_after is set when exhausted.
-
-        Only categories given explicitly in ``limits`` (settings ``ratelimits``) are enforced with 429:
-        the default budgets just drive the headers, so a long-lived sandbox used by a big test suite
-        never stalls on an hour-long Retry-After by surprise.
-        """
-        now = time.time()
-        start, used = self._windows.get(subscription.lower(), (now, {}))
-        if now - start >= 3600:
-            start, used = now, {}
-        cat = method_category(method)
-        headers: dict[str, str] = {}
-        exhausted = False
-        for key in (cat, "global-" + cat):
-            used[key] = used.get(key, 0) + 1
-            remaining = limits.get(key, DEFAULT_LIMITS[key]) - used[key]
-            if remaining < 0 and key in limits:
-                exhausted = True
-            headers[f"x-ms-ratelimit-remaining-subscription-{key}"] = str(max(remaining, 0))
-        self._windows[subscription.lower()] = (start, used)
-        retry = max(1, int(3600 - (now - start))) if exhausted else None
-        return headers, retry
+def method_not_allowed(method: str) -> ArmError:
+    return ArmError(405, "MethodNotAllowed", f"The requested resource does not support http method '{method}'.")
