@@ -1,8 +1,8 @@
 """The README's shell commands work pasted, verbatim, into a fresh shell after `make demo` and `make test`.
 
 Every fenced shell block of README.md (```sh, ```bash, ```shell) is run as one script by a new `bash` with a
-minimal environment (HOME and the system's PATH: no venv, no ANSIBLE_* or PYTHONPATH from `make`), from the
-root of a copy of the repository, and must succeed. New README commands are picked up without touching
+minimal environment (HOME and the system's PATH, plus where Go is: no venv, no ANSIBLE_* or PYTHONPATH from
+`make`), from the root of a copy of the repository, and must succeed. New README commands are picked up without touching
 this file. The premise, `make demo` and `make test`, is not run (the second would run this test again): the
 copy gets what they leave behind, the venv (this one, linked) and `make setup`. The copy keeps the
 developer's own `.sandbox/` (which the README's block starts and stops) untouched, and every sandbox the
@@ -27,6 +27,7 @@ PREMISE = ("make demo", "make test")
 RECURSIVE = re.compile(r"\bmake\s+(test|integration)\b|\bpytest\b|\.ci/run\b")
 ANSIBLE_FAILURE = re.compile(r"^\[ERROR\]|was not found|could not resolve|couldn't resolve", re.MULTILINE)
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PREREQUISITES = ("go",)  # tools the README asks a user to install, found wherever they are
 BLOCK_TIMEOUT = 300
 FENCE = re.compile(r"^```(?:sh|bash|shell)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
@@ -68,8 +69,15 @@ def _copy_repository(destination: Path) -> Path:
     return destination
 
 
+def _fresh_path() -> str:
+    """The system's PATH, plus where the prerequisites a user installs beside it live (Go, for the sandbox's
+    control planes, is often in /usr/local/go/bin, which a user's profile puts on the PATH)."""
+    extra = [str(Path(found).parent) for found in map(shutil.which, PREREQUISITES) if found]
+    return os.pathsep.join(dict.fromkeys([*SYSTEM_PATH.split(os.pathsep), *extra]))
+
+
 def _fresh_shell(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"HOME": os.environ.get("HOME", str(cwd)), "PATH": SYSTEM_PATH, "LANG": "C.UTF-8"}
+    env = {"HOME": os.environ.get("HOME", str(cwd)), "PATH": _fresh_path(), "LANG": "C.UTF-8"}
     return subprocess.run(["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-x", "-c", script], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT, check=False)
 
