@@ -42,8 +42,6 @@ def normalise_audience(resource: str) -> str:
     return r if r.endswith("/") else r + "/"
 
 
-# ---- managed identity (App Service protocol) ----------------------------------------------------------------
-
 # ---- Entra ID authority -------------------------------------------------------------------------------------
 
 def _aad_error(status: int, error: str, code: int, description: str) -> web.Response:

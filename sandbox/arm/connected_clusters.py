@@ -24,18 +24,14 @@ class ConnectedClusters:
         self.world = world
 
     async def get_cc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        key = f"/subscriptions/{p['sub']}/resourcegroups/{p['rg']}/providers/{RTYPE}/{p['name']}".lower()
-        c = self.world.clusters.get(key)
+        _, c = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
         if c is None:
             raise not_found_arm(RTYPE, p["name"], p["rg"])
         return json_response(c["body"])
 
     async def list_cc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        sub, rg = p["sub"].lower(), p.get("rg", "").lower()
-        out = [c["body"] for c in self.world.clusters.values()
-               if c["cluster_type"] == "connectedClusters" and c["subscription"].lower() == sub
-               and (not rg or c["resource_group"].lower() == rg)]
-        return json_response({"value": sorted(out, key=lambda b: b["name"].lower()), "nextLink": None})
+        return json_response({"value": self.world.cluster_bodies("connectedClusters", p["sub"], p.get("rg", "")),
+                              "nextLink": None})
 
     def routes(self) -> list[Route]:
         return [

@@ -33,10 +33,6 @@ READ_ONLY = ("provisioningState", "powerState", "fqdn", "azurePortalFQDN", "curr
 MAX_AUTHORIZED_RANGES = 200
 
 
-def _key(p: dict[str, str]) -> str:
-    return f"/subscriptions/{p['sub']}/resourcegroups/{p['rg']}/providers/{RTYPE}/{p['name']}".lower()
-
-
 def _validate(body: dict[str, Any]) -> None:
     opt_string(body, "location", "location")
     if not body.get("location"):
@@ -117,23 +113,18 @@ class ContainerService:
         self.world.mark_dirty()  # the inventory does not depend on provisioningState
 
     async def get_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        c = self.world.clusters.get(_key(p))
+        _, c = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
         if c is None:
             raise not_found_arm(RTYPE, p["name"], p["rg"])
         return json_response(c["body"])
 
     async def list_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        sub, rg = p["sub"].lower(), p.get("rg", "").lower()
-        out = [c["body"] for c in self.world.clusters.values()
-               if c["cluster_type"] == "managedClusters" and c["subscription"].lower() == sub
-               and (not rg or c["resource_group"].lower() == rg)]
-        return json_response({"value": sorted(out, key=lambda b: b["name"].lower())})
+        return json_response({"value": self.world.cluster_bodies("managedClusters", p["sub"], p.get("rg", ""))})
 
     async def put_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
         body = require_object(await read_json(request))
         _validate(body)
-        key = _key(p)
-        existing = self.world.clusters.get(key)
+        key, existing = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
         if existing is not None:
             op = self.ops.is_running(key)
             if op is not None:

@@ -229,8 +229,7 @@ class Extensions:
 
     def _cluster(self, p: dict[str, str]) -> tuple[str, dict[str, Any]]:
         crp = CANONICAL_RP[p["crp"].lower()]
-        key = f"/subscriptions/{p['sub']}/resourcegroups/{p['rg']}/providers/{crp}/{p['cluster']}".lower()
-        cluster = self.world.clusters.get(key)
+        key, cluster = self.world.cluster(crp, p["sub"], p["rg"], p["cluster"])
         if cluster is None:
             raise not_found_arm(crp, p["cluster"], p["rg"])
         return key, cluster

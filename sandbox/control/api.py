@@ -27,7 +27,7 @@ from ..state.constants import DEFAULT_RG, DEFAULT_SETTINGS, DEFAULT_SUBSCRIPTION
 from ..state.faults import Faults
 from ..state.operations import Operations
 from ..state.reqlog import MASK, RequestLog
-from ..state.seeds import VALID_TYPES, subscription_record
+from ..state.seeds import CLUSTER_RTYPES, VALID_TYPES, subscription_record
 from ..state.world import World
 
 NUMERIC_SETTINGS = ("provisioning_delay_seconds", "registration_delay_seconds", "page_size", "token_lifetime_seconds")
@@ -193,9 +193,8 @@ class ControlApi:
                            "Use DELETE /_sandbox/clusters/{managedClusters|connectedClusters}/{name}.")
         sub = request.query.get("subscription_id", DEFAULT_SUBSCRIPTION)
         rg = request.query.get("resource_group", DEFAULT_RG)
-        rp = "microsoft.containerservice/managedclusters" if ctype == "managedClusters" else \
-            "microsoft.kubernetes/connectedclusters"
-        key = f"/subscriptions/{sub}/resourcegroups/{rg}/providers/{rp}/{p['name']}".lower()
+        rtype = CLUSTER_RTYPES[ctype]
+        key, _ = self.world.cluster(rtype, sub, rg, p["name"])
         if not self.world.remove_cluster(key):
             raise ArmError(404, "NotFound", f"No seeded cluster {key}.")
         return json_response({"deleted": key})

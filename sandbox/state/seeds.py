@@ -16,6 +16,8 @@ from ..protocol import ArmError, is_int, iso_from_epoch
 from .constants import DEFAULT_RG, DEFAULT_SUBSCRIPTION, KNOWN_PROVIDERS, TENANT_ID
 
 VALID_TYPES = {"managedclusters": "managedClusters", "connectedclusters": "connectedClusters"}
+CLUSTER_RTYPES = {"managedClusters": "Microsoft.ContainerService/managedClusters",
+                  "connectedClusters": "Microsoft.Kubernetes/connectedClusters"}
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "ServicePrincipal")
 SPEC_STRINGS = ("name", "cluster_type", "subscription_id", "resource_group", "location", "identity_type",
                 "distribution", "distribution_version", "connectivity_status", "kubernetes_version", "vm_size",

@@ -103,6 +103,19 @@ class World:
     def relay(self) -> dict[str, Any]:
         return self.store.data["relay"]
 
+    def cluster(self, rtype: str, sub: str, rg: str, name: str) -> tuple[str, Optional[dict[str, Any]]]:
+        """(key, record or None) of the cluster ``rtype`` (``Microsoft.ContainerService/managedClusters`` or
+        ``Microsoft.Kubernetes/connectedClusters``, any casing) named so."""
+        key = f"/subscriptions/{sub}/resourcegroups/{rg}/providers/{rtype}/{name}".lower()
+        return key, self.clusters.get(key)
+
+    def cluster_bodies(self, cluster_type: str, sub: str, rg: str = "") -> list[dict[str, Any]]:
+        """The ARM bodies of one type's clusters in a subscription (and resource group), sorted by name."""
+        out = [c["body"] for c in self.clusters.values()
+               if c["cluster_type"] == cluster_type and c["subscription"].lower() == sub.lower()
+               and (not rg or c["resource_group"].lower() == rg.lower())]
+        return sorted(out, key=lambda b: b["name"].lower())
+
     def mark_dirty(self) -> None:
         self.store.mark_dirty()
 
