@@ -57,6 +57,8 @@ def _known_tenant(tenant: str) -> bool:
 
 
 class Auth:
+    """Tokens: the world's secrets (signing key, identity header, SP secret) and token lifetime."""
+
     def __init__(self, world: "World") -> None:
         self.world = world
 

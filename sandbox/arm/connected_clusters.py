@@ -20,6 +20,8 @@ RTYPE = "Microsoft.Kubernetes/connectedClusters"
 
 
 class ConnectedClusters:
+    """Microsoft.Kubernetes/connectedClusters: reads the world's clusters."""
+
     def __init__(self, world: "World") -> None:
         self.world = world
 

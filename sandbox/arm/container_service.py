@@ -93,6 +93,8 @@ def _validate(body: dict[str, Any]) -> None:
 
 
 class ContainerService:
+    """Microsoft.ContainerService: needs the world (clusters) and the operations (AKS PUTs are LROs)."""
+
     def __init__(self, world: "World", ops: "Operations") -> None:
         self.world = world
         self.ops = ops

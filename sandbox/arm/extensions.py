@@ -222,6 +222,8 @@ def _conflict_response(request: web.Request, ext: dict[str, Any], op: dict[str, 
 
 
 class Extensions:
+    """Extensions: the world, the operations, and the hooks asked as each operation ends."""
+
     def __init__(self, world: "World", ops: "Operations", hooks: "Hooks") -> None:
         self.world = world
         self.ops = ops

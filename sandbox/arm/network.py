@@ -70,6 +70,8 @@ def _values() -> tuple[dict[str, Any], ...]:
 
 
 class Network:
+    """Service tags: the world only to name the subscription."""
+
     def __init__(self, world: "World") -> None:
         self.world = world
 

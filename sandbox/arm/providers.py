@@ -59,6 +59,8 @@ def provider_body(sub_id: str, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 class Providers:
+    """Resource providers: the world's subscriptions and the registration delay setting."""
+
     def __init__(self, world: "World") -> None:
         self.world = world
 

@@ -76,6 +76,8 @@ def _new_key() -> str:
 
 
 class Relay:
+    """Microsoft.Relay: the world's relay records and the operations (namespace PUT/DELETE are LROs)."""
+
     def __init__(self, world: "World", ops: "Operations") -> None:
         self.world = world
         self.ops = ops

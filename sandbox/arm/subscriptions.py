@@ -23,6 +23,8 @@ def _sub_body(s: dict[str, Any]) -> dict[str, Any]:
 
 
 class Subscriptions:
+    """Subscriptions and locations: reads the world's subscriptions."""
+
     def __init__(self, world: "World") -> None:
         self.world = world
 
