@@ -168,7 +168,7 @@ def test_settings_option_skips_azure(sandbox, run_playbook):
 def _failure(run, title="components") -> str:
     result = run.task(title)
     assert result.get("failed") is True, result
-    assert "Traceback" not in result["msg"] and "exception" not in result
+    assert "Traceback (most recent call last)" not in str(result)  # Ansible's own "(traceback unavailable)" is fine
     return result["msg"]
 
 
