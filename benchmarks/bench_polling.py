@@ -6,8 +6,9 @@ own ``provisioning_delay_seconds``. Every install is one ``aml_extension`` task 
 settings) through ansible-playbook, timed by the bench_timer callback (the task alone). Measured:
 
 - noticed: installs on clusters whose operations take 3 s against the floor, the same install on clusters
-  with no delay (interleaved, median of RUNS each): ``(task with 3 s) - (floor task) - 3 s`` is how long the
-  module took to see the end;
+  with no delay (interleaved, the fastest of RUNS each, as load only adds): ``(task with 3 s) - (floor task) -
+  3 s`` is how long the module took to see the end; beside it the same from the request log (the poll that saw
+  the end, minus the PUT, minus 3 s), which the machine's load hardly moves;
 - polls for 60 s, for real: an install on a cluster whose operation takes 60 s, run in the background while the
   3 s runs go on; the polls are the GETs on its operation URL in the sandbox's request log;
 - polls for 10 minutes: from the collection's own pure schedule (``arm/waiter.poll_intervals``), the schedule the
@@ -68,6 +69,15 @@ def _wait_for_put(sandbox: SandboxClient, cluster: str, thread: threading.Thread
         time.sleep(0.2)
 
 
+def _seen_after(sandbox: SandboxClient, cluster: str, delay: float) -> float:
+    """Seconds from the operation's end (its PUT + the cluster's delay) to the poll that saw it, per the log."""
+    puts = [e for e in sandbox.requests(path_contains=cluster, method="PUT") if "/extensions/" in e["path"]]
+    polls = _operation_polls(sandbox, cluster)
+    if not puts or not polls:
+        raise RuntimeError(f"{cluster}: no PUT or no operation poll in the request log")
+    return polls[-1]["time"] - puts[0]["time"] - delay
+
+
 def _task_seconds(records: list[dict[str, Any]], what: str) -> float:
     if len(records) != 1 or records[0]["status"] != "ok" or not records[0]["changed"]:
         raise AssertionError(f"{what}: expected one ok, changed install, got {records}")
@@ -120,18 +130,24 @@ def run(rows: list[Row]) -> None:
         schedule = _schedule()
         bench = ("polling: no Retry-After (the sandbox's default, as real Azure)" if retry_after is None
                  else f"polling: Retry-After {retry_after} s (the sandbox's settings say so: not real Azure's case)")
-        floor_s, slow_s = median(times["floor"]), median(times["slow"])
+        # Noise (other work on the machine) only ever adds time: the fastest run of each kind is the best estimate.
+        floor_s, slow_s = min(times["floor"]), min(times["slow"])
         noticed = slow_s - floor_s - NOTICE_DELAY_S
+        seen_after = [_seen_after(sandbox, n, NOTICE_DELAY_S) for n in slows]
         short_polls = [len(_operation_polls(sandbox, n)) for n in slows]
         expected_short = f", schedule: {polls_until(schedule(), NOTICE_DELAY_S)}" if schedule else ""
-        rows.append(row(bench, f"floor: install with no delay, task time, median of {RUNS}", floor_s, "s",
+        rows.append(row(bench, f"floor: install with no delay, task time, fastest of {RUNS}", floor_s, "s",
                         note=", ".join(f"{t:.2f}" for t in times["floor"])))
-        rows.append(row(bench, f"{NOTICE_DELAY_S} s operation: install task time, median of {RUNS}", slow_s, "s",
+        rows.append(row(bench, f"{NOTICE_DELAY_S} s operation: install task time, fastest of {RUNS}", slow_s, "s",
                         note=", ".join(f"{t:.2f}" for t in times["slow"])))
         rows.append(row(bench, f"{NOTICE_DELAY_S} s operation: end noticed after (task - floor - {NOTICE_DELAY_S} s)",
                         noticed, "s", targets.LRO_NOTICED_S,
                         note=f"ratio to floor + {NOTICE_DELAY_S} s: {slow_s / (floor_s + NOTICE_DELAY_S):.2f}; "
                              f"operation polls: {', '.join(map(str, short_polls))}{expected_short}"))
+        rows.append(row(bench, f"{NOTICE_DELAY_S} s operation: end noticed after (last poll - PUT - {NOTICE_DELAY_S} s, "
+                        f"request log), median of {RUNS}", median(seen_after), "s", targets.LRO_NOTICED_S,
+                        note=", ".join(f"{s:.2f}" for s in seen_after) + " (the sandbox's clock: machine load hardly "
+                        "moves it)"))
 
         polls = _operation_polls(sandbox, long_name)
         gaps = [b["time"] - a["time"] for a, b in zip(polls, polls[1:]) if "time" in a and "time" in b]

@@ -27,7 +27,7 @@ from .results import Row, row
 from .sandbox_proc import SandboxClient, environment, own_sandbox, timed_start
 
 ensure_importable()  # the repository root, for the sandbox's own constants
-from sandbox.reqlog import MAX_ENTRIES as REQUEST_LOG_ENTRIES  # noqa: E402  pylint: disable=wrong-import-position
+from sandbox.state.reqlog import MAX_ENTRIES as REQUEST_LOG_ENTRIES  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.plays import POC_CONFIG  # noqa: E402  pylint: disable=wrong-import-position
 
 CLUSTERS = 500
