@@ -166,6 +166,9 @@ extension:
     settings_from:
       description: V(azure) when the settings were read from Azure, V(option) when given in O(settings).
       type: str
+    error:
+      description: For a C(Failed) extension, what Azure reported (errorInfo and statuses); else null.
+      type: str
 expected:
   description: The components these settings need, from the collection's components table.
   returned: always

@@ -10,7 +10,7 @@ from typing import Any
 
 from test_components_info import _free_port, _kubeconfig_copy, install, kube_target, scale
 
-from tests.support.plays import play
+from tests.support.plays import POC_CONFIG, play
 
 
 def verify(title: str, cluster: dict[str, Any], kube: dict[str, str], **variables: Any) -> dict[str, Any]:
@@ -114,3 +114,39 @@ def test_bad_context_and_dead_api_server_are_reported(sandbox, run_playbook, tmp
     assert dead_result["passed"] is False
     assert dead_result["message"].startswith(f"Cannot reach the API server of cluster {cluster['name']}")
     assert "Traceback" not in json.dumps([bad, dead_result])
+
+
+def test_failed_install_reports_the_health_check(sandbox, run_playbook):
+    # inferenceRouterHA needs three nodes: the health check fails the install with E40002.
+    cluster = sandbox.seed_cluster(node_count=2)
+    kube = kube_target(sandbox, cluster)
+    config = {**POC_CONFIG, "InferenceRouterHA": "True"}
+    failed_install = {**install(cluster, config), "ignore_errors": True}
+    run = run_playbook(play(failed_install, verify("verify", cluster, kube, verify_fail=False), show()))
+    assert run.task("install").get("failed") is True
+    result = result_of(run)
+    assert result["passed"] is False and result["provisioning_state"] == "Failed"
+    assert result["message"].startswith("provisioningState is Failed, not Succeeded: ")
+    assert "E40002 INSUFFICIENT_NODE" in result["message"]  # what Azure reported, with the documented fix
+    assert "0 of " in result["message"] and "missing from azureml: gateway, " in result["message"]
+    health = result["healthcheck"]
+    if health["present"]:  # the extension's own health check, when the cluster holds its verdict
+        assert (health["passed"], health["codes"]) == (False, ["E40002"])
+        assert "health check failed (pre-install): E40002" in result["message"]
+    assert all(not c["ready"] and c["reason"].startswith("missing: no ") for c in result["components"])
+
+
+def test_install_on_too_small_nodes_reports_the_cluster_health_check(sandbox, run_playbook):
+    # Three nodes of 250m CPU: the documented requests (1910m for training and inference) do not fit, which the
+    # health check finds in the cluster and records in arcml-healthcheck.
+    cluster = sandbox.seed_cluster(node_count=3, nodes=[{"count": 3, "cpu": "250m", "memory": "8Gi"}])
+    kube = kube_target(sandbox, cluster)
+    failed_install = {**install(cluster), "ignore_errors": True}
+    run = run_playbook(play(failed_install, verify("verify", cluster, kube, verify_fail=False), show()))
+    assert run.task("install").get("failed") is True
+    result = result_of(run)
+    assert result["passed"] is False and result["provisioning_state"] == "Failed"
+    health = result["healthcheck"]
+    assert (health["present"], health["passed"], health["phase"]) == (True, False, "pre-install"), health
+    assert health["codes"] and health["summary"].startswith("failed (pre-install): ")
+    assert health["summary"] in result["message"]

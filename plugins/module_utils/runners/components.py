@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, NoReturn
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import components as table
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import failure as extension_failure
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
 from ansible_collections.azureml.kubernetes.plugins.module_utils import kube as kube_adapter
@@ -238,8 +239,11 @@ def healthcheck_verdict(configmap: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # --- pure: the report
 def decide(expected: list[table.Component], observed: Observed, provisioning_state: str | None, *,
-           events_per_object: int = 5) -> dict[str, Any]:
-    """The report: components with their verdicts, pods not Running and why, the health check, passed."""
+           events_per_object: int = 5, azure_failure: tuple[str, list[str]] | None = None) -> dict[str, Any]:
+    """The report: components with their verdicts, pods not Running and why, the health check, passed.
+
+    ``azure_failure``: for a Failed extension, what Azure reported and its hints (``extension_state.failure``).
+    """
     verdicts = []
     for component in expected:
         verdict = evaluate(component, observed.workloads.get((component.kind, component.name)), observed.pods)
@@ -268,17 +272,23 @@ def decide(expected: list[table.Component], observed: Observed, provisioning_sta
         and health["passed"] is not False
     return {"components": verdicts, "pods_not_running": not_running, "healthcheck": health,
             "provisioning_state": state, "ready": ready, "passed": passed,
-            "message": message(verdicts, not_running, health, state, len(expected))}
+            "message": message(verdicts, not_running, health, state, len(expected), azure_failure)}
 
 
 def message(verdicts: list[dict[str, Any]], not_running: list[dict[str, Any]], health: dict[str, Any],
-            state: str | None, total: int) -> str:
+            state: str | None, total: int, azure_failure: tuple[str, list[str]] | None = None) -> str:
     """One paragraph naming everything that is wrong (or that all is well)."""
     parts = []
     if state is not None and state.lower() != "succeeded":
-        parts.append(f"provisioningState is {state}, not Succeeded")
-    unready = [v for v in verdicts if not v["ready"]]
-    parts.append(f"{total - len(unready)} of {total} components ready")
+        said = f"provisioningState is {state}, not Succeeded"
+        if azure_failure and azure_failure[0]:
+            said += f": {azure_failure[0]}" + (f" ({' '.join(azure_failure[1])})" if azure_failure[1] else "")
+        parts.append(said)
+    missing = [v["name"] for v in verdicts if not v["present"]]
+    unready = [v for v in verdicts if v["present"] and not v["ready"]]
+    parts.append(f"{total - len(missing) - len(unready)} of {total} components ready")
+    if missing:
+        parts.append(f"missing from {table.NAMESPACE}: " + ", ".join(missing))
     if unready:
         parts.append("not ready: " + "; ".join(f"{v['name']} ({v['kind']}): {v['reason']}" for v in unready))
     if not_running:
@@ -362,7 +372,8 @@ def apply(azure: Any, *, kube: Kube | None = None, read: Callable[[Any, Mapping[
             expected = table.expected(settings, p["name"], p["cluster_type"])
             running = state is not None and state.lower() in PROVISIONING_RUNNING
             observed = Observed() if running else observe(kube, p["namespace"])
-            report = decide(expected, observed, state, events_per_object=p["events"])
+            report = decide(expected, observed, state, events_per_object=p["events"],
+                            azure_failure=extension_failure(extension))
             failed = state is not None and state.lower() in ("failed", "canceled")
             if report["passed"] or failed or clock() >= deadline:
                 break
@@ -382,7 +393,8 @@ def apply(azure: Any, *, kube: Kube | None = None, read: Callable[[Any, Mapping[
         changed=False,
         cluster={"name": p["cluster_name"], "type": p["cluster_type"], "resource_group": p.get("resource_group")},
         extension={"name": p["name"], "provisioning_state": state, "settings_from": "azure" if given is None else "option",
-                   "extension_type": (extension or {}).get("properties", {}).get("extensionType")},
+                   "extension_type": (extension or {}).get("properties", {}).get("extensionType"),
+                   "error": (extension_failure(extension) or (None,))[0] or None},
         expected=[table.to_dict(c) for c in expected],
         waited=waited, timed_out=timed_out, **report)
 

@@ -113,7 +113,8 @@ def test_missing_component_is_named():
     report = decide(TRAINING, seen)
     gateway = next(c for c in report["components"] if c["name"] == "gateway")
     assert gateway == {**gateway, "present": False, "ready": False, "reason": "missing: no Deployment azureml/gateway"}
-    assert "gateway (Deployment): missing: no Deployment azureml/gateway" in report["message"]
+    n = len(report["components"])
+    assert report["message"].startswith(f"{n - 1} of {n} components ready. missing from azureml: gateway. ")
 
 
 def test_pending_pod_gives_the_scheduler_reason_and_events():
@@ -360,7 +361,7 @@ def test_apply_reads_settings_from_azure():
     result, _clock = run(FakeAzure(), FakeKube([healthy(TRAINING)]), [extension()])
     assert result["passed"] and result["changed"] is False
     assert result["extension"] == {"name": EXT, "provisioning_state": "Succeeded", "settings_from": "azure",
-                                   "extension_type": "Microsoft.AzureML.Kubernetes"}
+                                   "extension_type": "Microsoft.AzureML.Kubernetes", "error": None}
     assert [c["name"] for c in result["expected"]] == [c["name"] for c in result["components"]]
     assert (result["waited"], result["timed_out"]) == (0, False)
 
@@ -417,6 +418,18 @@ def test_apply_times_out_naming_what_is_wrong():
 def test_apply_stops_at_a_failed_install():
     result, clock = run(FakeAzure(wait=True), FakeKube([healthy(TRAINING)]), [extension("Failed")])
     assert not result["passed"] and not result["timed_out"] and clock.now == 0
+
+
+def test_apply_failed_install_says_what_azure_reported():
+    failed = extension("Failed")
+    failed["properties"]["statuses"] = [{"code": "E40002", "message": "INSUFFICIENT_NODE: 2 nodes", "level": "Error"}]
+    seen = runner.Observed()  # nothing was installed
+    result, _clock = run(FakeAzure(), FakeKube([seen]), [failed])
+    assert result["extension"]["error"] == "E40002: INSUFFICIENT_NODE: 2 nodes"
+    assert result["message"].startswith("provisioningState is Failed, not Succeeded: E40002: INSUFFICIENT_NODE: 2 nodes "
+                                        "(E40002 INSUFFICIENT_NODE: inferenceRouterHA needs at least three nodes.")
+    n = len(result["components"])
+    assert f"0 of {n} components ready. missing from azureml: gateway, aml-operator, " in result["message"]
 
 
 def test_apply_still_running_at_timeout():
