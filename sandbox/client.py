@@ -265,7 +265,9 @@ class SandboxClient:
         fields.pop("cluster_type", None)
         spec: dict[str, Any] = {"name": fields.pop("name", None) or f"{self.name_prefix}{uuid.uuid4().hex[:10]}",
                                 "cluster_type": cluster_type, "resource_group": self.default_resource_group,
-                                "location": "eastus", "node_count": 3, "subscription_id": self.subscription_id}
+                                "location": "eastus", "subscription_id": self.subscription_id}
+        if "nodes" not in fields:  # node pools carry their own counts
+            spec["node_count"] = 3
         spec.update(fields)
         return spec
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
 import time
@@ -100,9 +101,25 @@ def build(state_dir: Optional[Path], port: int = 0) -> Sandbox:
 
 
 def install_buildings(sb: Sandbox) -> None:
-    """Where the later buildings register on ``sb.hooks``: ``sandbox/kube/`` with ``add_cluster_service`` (a real
-    control plane per cluster), ``sandbox/agent/`` with ``add_extension_operation_hook`` (what the chart creates,
-    its health check). Nothing is registered yet."""
+    """The Kubernetes side: ``sandbox/kube/`` as the cluster service (a real control plane per cluster, started
+    on first use) and ``sandbox/agent/`` as the extension-operation hook (its health check reads the real
+    cluster; then what the chart creates). A sandbox without a state directory (in-process tests of the ARM
+    side) has no clusters to run."""
+    if sb.state_dir is None:
+        return
+    from .kube.binaries import locate
+    from .kube.clusters import DEFAULT_MAX_RUNNING, KubeClusters
+    from .kube.service import KubeService, extension_agent
+    from .state import seeds
+    from .state.files import host_names
+
+    binaries = locate(build=False)
+    seeds.KUBERNETES_VERSION["value"] = binaries.kubernetes_version
+    max_running = int(os.environ.get("AML_SANDBOX_KUBE_MAX_RUNNING") or DEFAULT_MAX_RUNNING)
+    clusters = KubeClusters(sb.state_dir, binaries, max_running=max_running,
+                            context_names=lambda: host_names(sb.world.clusters))
+    sb.hooks.add_cluster_service(KubeService(clusters))
+    sb.hooks.add_extension_operation_hook(extension_agent(clusters))
 
 
 # ---- the request pipeline ----------------------------------------------------------------------------------

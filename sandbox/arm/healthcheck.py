@@ -1,8 +1,7 @@
-"""Which extension installs fail: the AML extension's own health check, plus the control API's rules.
+"""Which extension installs fail by the control API's rules (POST /_sandbox/settings ``failure_rules``).
 
-The built-in table mirrors checks the Microsoft.AzureML.Kubernetes extension performs in the cluster
-(error codes as the extension reports them). Each row: a predicate over the install context, a code,
-a message. Rules from POST /_sandbox/settings ``failure_rules`` are evaluated first.
+The AML extension's own health check is not decided here from the ARM seed: it reads the cluster's real
+API server (``sandbox/agent/healthcheck.py``, the next hook), as the extension's does before an operation ends.
 """
 from __future__ import annotations
 
@@ -33,24 +32,6 @@ class InstallContext:
         return str(self.value(key)).lower() == "true"
 
 
-def _inference_router_ha_on(ctx: InstallContext) -> bool:
-    v = ctx.value("inferenceRouterHA")
-    return v is None or str(v).lower() != "false"
-
-
-# (extension type, predicate, code, message)
-HEALTH_CHECKS: list[tuple[str, Callable[[InstallContext], bool], str, str]] = [
-    (AML_TYPE,
-     lambda c: c.is_true("enableInference") and _inference_router_ha_on(c) and c.node_count < 3,
-     "E40002", "INSUFFICIENT_NODE: inferenceRouterHA is enabled (the default) and needs at least 3 nodes; "
-               "the cluster has {nodes}. Set inferenceRouterHA=false or add nodes."),
-    (AML_TYPE,
-     lambda c: c.cluster_type == "connectedClusters" and c.value("internalLoadBalancerProvider") not in (None, ""),
-     "E40003", "internalLoadBalancerProvider is only supported on AKS (managedClusters); remove it for an "
-               "Arc-enabled cluster."),
-]
-
-
 def _rule_matches(rule: dict[str, Any], ctx: InstallContext) -> bool:
     et = rule.get("extension_type")
     if et and str(et).lower() != ctx.extension_type.lower():
@@ -70,15 +51,11 @@ def evaluate(ctx: InstallContext, rules: list[dict[str, Any]]) -> Optional[tuple
     for rule in rules or []:
         if _rule_matches(rule, ctx):
             return str(rule.get("code") or "InstallationFailed"), str(rule.get("message") or "Injected failure.")
-    et = ctx.extension_type.lower()
-    for rtype, pred, code, msg in HEALTH_CHECKS:
-        if rtype == et and pred(ctx):
-            return code, msg.format(nodes=ctx.node_count)
     return None
 
 
 class HealthCheck:
-    """The built-in hook at the end of an extension operation (sandbox/hooks.py): failure rules, then the table.
+    """The built-in hook at the end of an extension operation (sandbox/hooks.py): the failure rules.
 
     Deletions never fail here. ``failure_rules`` returns the rules in force (the settings' ``failure_rules``)."""
 

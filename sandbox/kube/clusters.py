@@ -39,7 +39,8 @@ def cluster_key(arm_id: str) -> str:
 
 @dataclass
 class KubeCluster:
-    name: str                      # the context name in the kubeconfig
+    name: str
+    arm_id: str
     key: str
     pools: tuple[NodePool, ...]
     plane: ControlPlane
@@ -56,7 +57,11 @@ class KubeCluster:
 
 
 class KubeClusters:
-    def __init__(self, state_dir: Path, binaries: Binaries, max_running: int = DEFAULT_MAX_RUNNING) -> None:
+    def __init__(self, state_dir: Path, binaries: Binaries, max_running: int = DEFAULT_MAX_RUNNING,
+                 context_names: Callable[[], dict[str, str]] | None = None) -> None:
+        """`context_names()` maps lower-cased ARM ids to kubeconfig context names (the inventory's host
+        names); without it a context is named after its cluster."""
+        self.context_names = context_names
         self.directory = state_dir / "kube"
         self.kubeconfig_path = state_dir / "kubeconfig"
         self.binaries, self.max_running = binaries, max(1, max_running)
@@ -70,7 +75,8 @@ class KubeClusters:
         return self.binaries.kubernetes_version
 
     async def start(self) -> None:
-        await self.etcd.start()
+        if self.etcd.process is None or not self.etcd.process.running:
+            await self.etcd.start()
 
     async def stop(self) -> None:
         await asyncio.gather(*(self._close(c) for c in self.clusters.values()))
@@ -84,8 +90,9 @@ class KubeClusters:
         existing = self.clusters.get(key)
         if existing:
             return existing
+        await self.start()  # etcd, once: the first cluster's API server needs it
         directory = self.directory / "clusters" / key
-        cluster = KubeCluster(name=name, key=key, pools=pools,
+        cluster = KubeCluster(name=name, arm_id=arm_id, key=key, pools=pools,
                               plane=ControlPlane(name, key, directory, self.binaries, self.etcd.url))
         self.clusters[key] = cluster
         await self._listen(cluster)
@@ -189,8 +196,10 @@ class KubeClusters:
             cluster.last_used = time.monotonic()
 
     def _write_kubeconfig(self) -> None:
+        names = self.context_names() if self.context_names else {}
         kubeconfig.write_users(self.kubeconfig_path, [
-            kubeconfig.Context(c.name, c.url, c.plane.pki) for c in self.clusters.values()])
+            kubeconfig.Context(names.get(c.arm_id.lower(), c.name), c.url, c.plane.pki)
+            for c in self.clusters.values()])
 
     def status(self) -> list[dict[str, Any]]:
         return [{"name": c.name, "key": c.key, "server": c.url, "running": c.plane.running,

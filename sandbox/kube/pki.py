@@ -6,16 +6,16 @@ refused by another. EC P-256 keys keep first start fast (milliseconds per key).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from sandbox.pki import ORGANISATION, cert_pem, issue, key_pem, name, new_ca, write_private
 
 # The first address of the service range: where pods reach the API server as `kubernetes.default`.
 SERVICE_CLUSTER_IP = "10.96.0.1"
@@ -66,46 +66,6 @@ class ClusterPKI:
         return self.directory / f"{who}-key.pem"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-
-
-def _cert_pem(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _name(common_name: str, organisation: str | None = None) -> x509.Name:
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-    if organisation:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
-    return x509.Name(attributes)
-
-
-def _issue(ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, subject: x509.Name,
-           usage: x509.ObjectIdentifier, sans: list[x509.GeneralName] | None = None,
-           ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    now = _dt.datetime.now(_dt.timezone.utc)
-    key = ec.generate_private_key(ec.SECP256R1())
-    builder = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - _dt.timedelta(days=1)).not_valid_after(now + _dt.timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-    )
-    if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-    return builder.sign(ca_key, hashes.SHA256()), key
-
-
 def ensure(directory: Path, cluster: str) -> ClusterPKI:
     """Create the cluster's certificates once; later calls (and sandbox restarts) keep them."""
     pki = ClusterPKI(directory)
@@ -115,37 +75,23 @@ def ensure(directory: Path, cluster: str) -> ClusterPKI:
     if all(p.exists() for p in wanted):
         return pki
     directory.mkdir(parents=True, exist_ok=True)
-    now = _dt.datetime.now(_dt.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name(f"{cluster} cluster CA", "azureml.kubernetes sandbox")
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - _dt.timedelta(days=1)).not_valid_after(now + _dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    serving, serving_key = _issue(
-        ca_cert, ca_key, _name("kube-apiserver"), ExtendedKeyUsageOID.SERVER_AUTH,
+    ca_cert, ca_key = new_ca(name(f"{cluster} cluster CA", ORGANISATION))
+    serving, serving_key = issue(
+        ca_cert, ca_key, name("kube-apiserver"), ExtendedKeyUsageOID.SERVER_AUTH,
         [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost"),
          x509.IPAddress(ipaddress.IPv4Address(SERVICE_CLUSTER_IP)), x509.DNSName("kubernetes"),
          x509.DNSName("kubernetes.default"), x509.DNSName("kubernetes.default.svc"),
          x509.DNSName("kubernetes.default.svc.cluster.local")])
-    _write_private(pki.ca_key, _key_pem(ca_key))
-    pki.ca.write_bytes(_cert_pem(ca_cert))
-    _write_private(pki.serving_key, _key_pem(serving_key))
-    pki.serving_cert.write_bytes(_cert_pem(serving))
+    write_private(pki.ca_key, key_pem(ca_key))
+    pki.ca.write_bytes(cert_pem(ca_cert))
+    write_private(pki.serving_key, key_pem(serving_key))
+    pki.serving_cert.write_bytes(cert_pem(serving))
     for who, common_name, organisation in CLIENTS:
-        cert, key = _issue(ca_cert, ca_key, _name(common_name, organisation), ExtendedKeyUsageOID.CLIENT_AUTH)
-        _write_private(pki.client_key(who), _key_pem(key))
-        pki.client_cert(who).write_bytes(_cert_pem(cert))
+        cert, key = issue(ca_cert, ca_key, name(common_name, organisation), ExtendedKeyUsageOID.CLIENT_AUTH)
+        write_private(pki.client_key(who), key_pem(key))
+        pki.client_cert(who).write_bytes(cert_pem(cert))
     sa_key = ec.generate_private_key(ec.SECP256R1())
-    _write_private(pki.service_account_key, _key_pem(sa_key))
+    write_private(pki.service_account_key, key_pem(sa_key))
     pki.service_account_pub.write_bytes(sa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     return pki

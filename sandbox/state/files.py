@@ -34,6 +34,8 @@ def env_vars(state_dir: Path, url: str, secrets: dict[str, str]) -> dict[str, st
         "AML_SANDBOX_TENANT_ID": TENANT_ID,
         "AML_SANDBOX_CLIENT_ID": SP_CLIENT_ID,
         "AML_SANDBOX_CLIENT_SECRET": secrets["client_secret"],
+        # kubernetes.core's modules and kubectl-like clients read it: one context per cluster (its host name).
+        "K8S_AUTH_KUBECONFIG": str((state_dir / "kubeconfig").resolve()),
     }
 
 
@@ -43,34 +45,44 @@ def write_env(state_dir: Path, url: str, secrets: dict[str, str]) -> None:
     _atomic_write(state_dir / "env", "\n".join(lines) + "\n", 0o600)
 
 
-def inventory(clusters: dict[str, Any]) -> dict[str, Any]:
+def host_names(clusters: dict[str, Any]) -> dict[str, str]:
+    """Each cluster's inventory host name, which is also its kubeconfig context: its name, qualified with the
+    resource group and subscription where several clusters share it."""
+    seen: dict[str, int] = {}
+    for c in clusters.values():
+        seen[c["body"]["name"]] = seen.get(c["body"]["name"], 0) + 1
+    return {key: (c["body"]["name"] if seen[c["body"]["name"]] == 1
+                  else f"{c['body']['name']}.{c['resource_group']}.{c['subscription'][:8]}")
+            for key, c in clusters.items()}
+
+
+def inventory(clusters: dict[str, Any], kubeconfig: str | None = None) -> dict[str, Any]:
     """group aml_clusters with children aks and arc; one host per seeded cluster."""
     groups: dict[str, dict[str, Any]] = {"aks": {}, "arc": {}}
-    seen: dict[str, int] = {}
-    for c in sorted(clusters.values(), key=lambda c: c["body"]["id"].lower()):
-        name = c["body"]["name"]
-        seen[name] = seen.get(name, 0) + 1
-    for c in sorted(clusters.values(), key=lambda c: c["body"]["id"].lower()):
+    hosts = host_names(clusters)
+    for key, c in sorted(clusters.items(), key=lambda kc: kc[1]["body"]["id"].lower()):
         body = c["body"]
-        name = body["name"]
-        # Same name in several resource groups/subscriptions: qualify the host name.
-        host = name if seen[name] == 1 else f"{name}.{c['resource_group']}.{c['subscription'][:8]}"
         group = "aks" if c["cluster_type"] == "managedClusters" else "arc"
-        groups[group][host] = {
+        groups[group][hosts[key]] = {
             "ansible_connection": "local",
             "aml_cluster_type": c["cluster_type"],
-            "aml_cluster_name": name,
+            "aml_cluster_name": body["name"],
             "aml_resource_group": c["resource_group"],
             "aml_subscription_id": c["subscription"],
             "aml_location": body.get("location"),
+            "aml_kube_context": hosts[key],
         }
     # The modules call Azure from the controller, with the Python that runs Ansible (it has the SDKs).
+    group_vars: dict[str, Any] = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+    if kubeconfig:
+        group_vars["aml_kubeconfig"] = kubeconfig
     return {"all": {"children": {"aml_clusters": {
-        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "vars": group_vars,
         "children": {g: {"hosts": hosts} for g, hosts in groups.items()}}}}}
 
 
 def write_inventory(state_dir: Path, clusters: dict[str, Any]) -> None:
     text = "# Written by the sandbox; regenerated whenever clusters are seeded or removed.\n"
-    text += yaml.safe_dump(inventory(clusters), sort_keys=False, default_flow_style=False)
+    text += yaml.safe_dump(inventory(clusters, str((state_dir / "kubeconfig").resolve())),
+                           sort_keys=False, default_flow_style=False)
     _atomic_write(state_dir / "inventory.yml", text)

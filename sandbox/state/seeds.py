@@ -1,8 +1,8 @@
 """Cluster and subscription seeds: the ONE place a cluster seed is validated, and the ARM bodies it becomes.
 
 ``validate_cluster_seed(spec)`` checks every field and returns the normalised seed (unknown fields are kept
-as they are: ``nodes`` and ``situations`` are read by ``sandbox/kube/``, which adds its checks to
-``_check_extra_fields`` here); ``cluster_record(seed)`` turns a validated seed into the stored record
+as they are; ``nodes`` (node pools, ``sandbox/kube/nodes.py``) and ``situations`` (``sandbox/seeds/``) are
+checked by the buildings that read them, called from here); ``cluster_record(seed)`` turns a validated seed into the stored record
 ``{cluster_type, subscription, resource_group, body, seed, provisioning_delay_seconds?}``. Nothing here
 touches the world: a batch is validated whole before any of it is stored.
 """
@@ -20,11 +20,12 @@ CLUSTER_RTYPES = {"managedClusters": "Microsoft.ContainerService/managedClusters
                   "connectedClusters": "Microsoft.Kubernetes/connectedClusters"}
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "ServicePrincipal")
 SPEC_STRINGS = ("name", "cluster_type", "subscription_id", "resource_group", "location", "identity_type",
-                "distribution", "distribution_version", "connectivity_status", "kubernetes_version", "vm_size",
+                "distribution", "distribution_version", "connectivity_status", "vm_size",
                 "infrastructure", "agent_version", "kind")
+# What the clusters' real control planes run (sandbox/kube/binaries.py); set once when the server starts
+# with them, so ARM reports the version a client of the cluster sees. The fallback serves in-process tests.
+KUBERNETES_VERSION = {"value": "1.35.4"}
 SPEC_BOOLS = ("local_accounts", "pod_identity")
-# Fields the later buildings read (sandbox/kube/): stored with the seed, checked only for their JSON shape here.
-EXTRA_FIELDS = {"nodes": list, "situations": (list, dict)}
 
 
 def _bad(msg: str) -> ArmError:
@@ -71,11 +72,30 @@ def validate_cluster_seed(spec: Any) -> dict[str, Any]:
 
 
 def _check_extra_fields(spec: dict[str, Any]) -> None:
-    """The fields of the later buildings: only their JSON shape for now (sandbox/kube/ adds the details)."""
-    for k, kind in EXTRA_FIELDS.items():
-        if spec.get(k) is not None and not isinstance(spec[k], kind):
-            what = "a list" if kind is list else "a list or an object"
-            raise _bad(f"{k} must be {what}.")
+    """The fields the Kubernetes side reads: node pools and situations, checked by their own buildings."""
+    from ..kube.nodes import NodeSpecError, parse_pools
+    from ..seeds import SeedError, validate as validate_situations
+
+    if spec.get("kubernetes_version") not in (None, KUBERNETES_VERSION["value"]):
+        raise _bad(f"kubernetes_version: the clusters run a real Kubernetes {KUBERNETES_VERSION['value']}; "
+                   "leave kubernetes_version out.")
+    try:
+        parse_pools(spec.get("nodes"), int(spec.get("node_count", 3)))
+    except NodeSpecError as error:
+        raise _bad(str(error)) from None
+    try:
+        validate_situations(spec.get("situations"))
+    except SeedError as error:
+        raise _bad(f"{error.target}: {error}") from None
+    if spec.get("nodes") is not None and "node_count" in spec and \
+            spec["node_count"] != sum(p.count for p in parse_pools(spec["nodes"], 0)):
+        raise _bad("node_count disagrees with the counts of the node pools in nodes: give one of them.")
+
+
+def node_pools(seed: dict[str, Any]):
+    """The seed's node pools (``nodes``, or ``node_count`` default nodes)."""
+    from ..kube.nodes import parse_pools
+    return parse_pools(seed.get("nodes"), int(seed.get("node_count", 3)))
 
 
 def cluster_record(seed: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +134,7 @@ def managed_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str, A
     """An AKS resource as GET returns it (api 2026-08-01 shape)."""
     name, loc = spec["name"], spec.get("location", "eastus")
     cid = f"/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"
-    kver = spec.get("kubernetes_version", "1.31.5")
+    kver = KUBERNETES_VERSION["value"]
     ident_type = spec.get("identity_type", "SystemAssigned")
     props: dict[str, Any] = {
         "provisioningState": "Succeeded", "powerState": {"code": "Running"},
@@ -122,11 +142,16 @@ def managed_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str, A
         "fqdn": f"{name}-dns-{stable_guid(cid)[:8]}.hcp.{loc}.azmk8s.io",
         "azurePortalFQDN": f"{name}-dns-{stable_guid(cid)[:8]}.portal.hcp.{loc}.azmk8s.io",
         "agentPoolProfiles": [{
-            "name": "nodepool1", "count": int(spec.get("node_count", 3)), "vmSize": spec.get("vm_size", "Standard_D4s_v3"),
-            "osDiskSizeGB": 128, "osDiskType": "Managed", "type": "VirtualMachineScaleSets", "mode": "System",
+            "name": pool.name, "count": pool.count,
+            "vmSize": spec.get("vm_size", "Standard_D4s_v3") if index == 0 else
+            ("Standard_NC6s_v3" if pool.gpu else "Standard_D4s_v3"),
+            "osDiskSizeGB": 128, "osDiskType": "Managed", "type": "VirtualMachineScaleSets",
+            "mode": "System" if index == 0 else "User",
             "osType": "Linux", "osSKU": "Ubuntu", "orchestratorVersion": kver,
             "currentOrchestratorVersion": kver, "provisioningState": "Succeeded", "powerState": {"code": "Running"},
-            "maxPods": 110, "enableAutoScaling": False}],
+            "maxPods": 110, "enableAutoScaling": False, "nodeLabels": dict(pool.labels),
+            "nodeTaints": [f"{t['key']}={t.get('value', '')}:{t['effect']}" for t in pool.taints]}
+            for index, pool in enumerate(node_pools(spec))],
         "enableRBAC": True, "supportPlan": "KubernetesOfficial",
         "disableLocalAccounts": not bool(spec.get("local_accounts", True)),
         "nodeResourceGroup": f"MC_{rg}_{name}_{loc}",
@@ -165,7 +190,9 @@ def connected_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str,
     """An Arc connected cluster as GET returns it (api 2026-05-01 shape)."""
     name, loc = spec["name"], spec.get("location", "eastus")
     cid = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Kubernetes/connectedClusters/{name}"
-    nodes = int(spec.get("node_count", 3))
+    pools = node_pools(spec)
+    nodes = sum(p.count for p in pools)
+    cores = sum(p.count * _cores(p.cpu) for p in pools)
     now = time.time()
     return {
         "id": cid, "name": name, "type": "microsoft.kubernetes/connectedclusters", "location": loc,
@@ -174,10 +201,10 @@ def connected_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str,
         "systemData": _sysdata(now),
         "properties": {
             "agentPublicKeyCertificate": "MIICCgKCAgEA" + stable_guid(cid, "agent").replace("-", ""),
-            "kubernetesVersion": spec.get("kubernetes_version", "1.31.5"),
-            "totalNodeCount": nodes, "totalCoreCount": nodes * 4, "agentVersion": spec.get("agent_version", "1.24.4"),
+            "kubernetesVersion": KUBERNETES_VERSION["value"],
+            "totalNodeCount": nodes, "totalCoreCount": cores, "agentVersion": spec.get("agent_version", "1.24.4"),
             "provisioningState": "Succeeded", "distribution": spec.get("distribution", "k3s"),
-            "distributionVersion": spec.get("distribution_version", "v1.31.5+k3s1"),
+            "distributionVersion": spec.get("distribution_version", f"v{KUBERNETES_VERSION['value']}+k3s1"),
             "infrastructure": spec.get("infrastructure", "generic"), "offering": None,
             "lastConnectivityTime": iso_from_epoch(now),
             "connectivityStatus": spec.get("connectivity_status", "Connected"),
@@ -185,6 +212,11 @@ def connected_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str,
             "privateLinkState": "Disabled", "azureHybridBenefit": "NotApplicable",
         },
     }
+
+
+def _cores(cpu: str) -> int:
+    """Whole cores of a CPU quantity, as Arc counts them (3860m is 4 cores)."""
+    return -(-int(cpu[:-1]) // 1000) if cpu.endswith("m") else int(float(cpu) + 0.999)
 
 
 def cluster_node_count(cluster: dict[str, Any]) -> int:

@@ -113,10 +113,11 @@ def test_extension_operation_hook_sees_the_end_and_can_fail_it():
     _run(_with_client(sb, work))
 
 
-def test_builtin_health_check_is_the_first_hook():
-    """E40002 on a 1-node cluster still fails the install, and a later hook is not asked."""
+def test_failure_rules_are_the_first_hook():
+    """A failure rule from the settings fails the install, and a later hook (the agent's) is not asked."""
     sb = build(None)
-    sb.world.settings.update(provisioning_delay_seconds=0)
+    sb.world.settings.update(provisioning_delay_seconds=0,
+                             failure_rules=[{"cluster_name": "tiny", "code": "E40002", "message": "INSUFFICIENT_NODE"}])
     later: list[str] = []
 
     async def hook(event: ExtensionOperationEvent) -> Optional[OperationFailure]:

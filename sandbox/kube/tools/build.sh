@@ -29,6 +29,8 @@ build() { # module dir, package, binary name, extra linker flags
   if ! wait "$pid"; then cat "$log" >&2; rm -f "$log"; say "building $name failed"; exit 1; fi
   rm -f "$log"; mv "$out/$name.tmp" "$out/$name"
   say "  $name built in $(( $(date +%s) - start )) s"
+  # make bench reports how long this cache's build took.
+  echo "$name $(( $(date +%s) - start ))" >> "$out/../build-seconds"
 }
 
 if [ -n "${AML_KUBE_PRINT_ONLY:-}" ]; then echo "$out"; exit 0; fi
