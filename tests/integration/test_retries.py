@@ -6,7 +6,7 @@ parallel tests never consume them. Clusters are seeded with a short per-cluster 
 
 import uuid
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.azure_module import RETRY_SETTINGS
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import RETRY_SETTINGS
 from tests.support.plays import play, target, task
 
 CONFIG = {"enableTraining": True}
