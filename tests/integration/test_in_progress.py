@@ -31,7 +31,9 @@ def test_a_change_during_creation_waits_then_patches(sandbox, run_playbook):
 
 
 def test_a_change_during_creation_without_waiting_fails_clearly(sandbox, run_playbook):
-    cluster = sandbox.seed_cluster(provisioning_delay_seconds=5)
+    # Nothing here waits for the install, so a long one costs nothing; a short one could end, on a busy machine,
+    # before the second run reads it.
+    cluster = sandbox.seed_cluster(provisioning_delay_seconds=60)
     start_install(sandbox, run_playbook, cluster, POC_CONFIG)
     run = run_playbook(play(task("change", **target(cluster), config=dict(POC_CONFIG, installDcgmExporter=True),
                                  wait=False)))
