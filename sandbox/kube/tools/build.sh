@@ -34,6 +34,11 @@ build() { # module dir, package, binary name, extra linker flags
 }
 
 if [ -n "${AML_KUBE_PRINT_ONLY:-}" ]; then echo "$out"; exit 0; fi
+all_built=yes
+for name in etcd kwok kube-apiserver kube-controller-manager kube-scheduler; do
+  [ -x "$out/$name" ] || all_built=""
+done
+if [ -n "$all_built" ]; then echo "$out"; exit 0; fi
 command -v go >/dev/null || { say "the go command is not on PATH: install Go 1.25 or newer"; exit 1; }
 mkdir -p "$out"
 build etcd go.etcd.io/etcd/server/v3 etcd
