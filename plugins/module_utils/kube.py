@@ -11,7 +11,8 @@ options, ``K8S_AUTH_*`` variables, kubeconfig and in-cluster loading, client cac
 - ``Kube(params, cluster)``: ``list(kind, namespace, ...)`` and ``get(kind, name, namespace)`` returning
   plain dicts; every failure is one ``KubeError`` whose message names the cluster, the context and the fix
   (a context missing from the kubeconfig, no kubeconfig, an API server that does not answer, refused
-  credentials, a forbidden read), never a stack trace;
+  credentials, a forbidden read), never a stack trace; ``delete(kind, name, namespace, preconditions=...)``
+  for the one write a module makes itself (aml_legacy_cleanup);
 - ``is_ready(kind, obj)``: kubernetes.core's predicate for Deployment, DaemonSet, StatefulSet and Pod,
   over a plain dict.
 """
@@ -199,6 +200,26 @@ class Kube:
                            name=name, namespace=namespace)
         return found[0] if found else None
 
+    # --- writes
+    def delete(self, kind: str, name: str, namespace: str | None, *, api_version: str = "v1",
+               preconditions: Mapping[str, str] | None = None) -> bool:
+        """Delete one object; False when it was already gone. ``preconditions`` (``uid``, ``resourceVersion``)
+        make the API server refuse (409) when the object is no longer the one that was read."""
+        what = f"delete {kind} {namespace + '/' if namespace else ''}{name}"
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        if preconditions:
+            body["preconditions"] = dict(preconditions)
+        try:
+            resource = K8sService(self.client, None).find_resource(kind, api_version, fail=True)
+            self.client.delete(resource, name=name, namespace=namespace, body=body)
+        except KubeError:
+            raise
+        except Exception as exc:  # classified below, as for reads
+            if any(getattr(cause, "status", None) == 404 for cause in _chain(exc)):
+                return False
+            raise KubeError(self._read_message(exc, what)) from None
+        return True
+
     def _find(self, what: str, kind: str, api_version: str, **params: Any) -> list[dict]:
         try:
             service = K8sService(self.client, None)
@@ -216,6 +237,9 @@ class Kube:
             status = getattr(cause, "status", None)
             if (DynamicApiError is not None and isinstance(cause, DynamicApiError)) or isinstance(status, int):
                 message = _api_message(cause).rstrip(".")
+                if status == 403 and what.startswith("delete "):
+                    return (f"Forbidden: the identity of {self.where} may not {what}: {message}. Grant it get, "
+                            "list and delete on that resource, or use a context that has them.")
                 if status == 403:
                     return (f"Forbidden: the identity of {self.where} may not {what}: {message}. Grant it "
                             f"{RBAC_HINT} in namespace azureml (a Role and RoleBinding, or the view ClusterRole), or "
