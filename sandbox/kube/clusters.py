@@ -27,9 +27,26 @@ from .process import free_port, port_free
 log = logging.getLogger("sandbox.kube")
 
 DEFAULT_MAX_RUNNING = 8
+# A running cluster's four processes take about 500 MiB (make bench measures it): at most this share of the
+# memory available at start goes to control planes, whatever max_running asks.
+MEMORY_SHARE = 0.4
+CLUSTER_MIB = 550
+# A control plane nobody has used for this long is stopped (it comes back on the next use).
+IDLE_STOP_SECONDS = 300.0
 # Starting an API server costs seconds of CPU: two at a time keep a 2-core machine responsive.
 PARALLEL_STARTS = 2
 PIPE_CHUNK = 65536
+
+
+def memory_bound() -> int:
+    """How many control planes fit in MEMORY_SHARE of the memory available now (at least 2)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return max(2, int(int(line.split()[1]) / 1024 * MEMORY_SHARE / CLUSTER_MIB))
+    except OSError:
+        pass
+    return DEFAULT_MAX_RUNNING
 
 
 def cluster_key(arm_id: str) -> str:
@@ -64,10 +81,12 @@ class KubeClusters:
         self.context_names = context_names
         self.directory = state_dir / "kube"
         self.kubeconfig_path = state_dir / "kubeconfig"
-        self.binaries, self.max_running = binaries, max(1, max_running)
+        self.binaries = binaries
+        self.max_running = max(1, min(max_running, memory_bound()))
         self.etcd = Etcd(self.directory / "etcd", binaries)
         self.clusters: dict[str, KubeCluster] = {}
         self._starts = asyncio.Semaphore(PARALLEL_STARTS)
+        self._reaper: asyncio.Task | None = None
         self._evicting = asyncio.Lock()
 
     @property
@@ -77,8 +96,23 @@ class KubeClusters:
     async def start(self) -> None:
         if self.etcd.process is None or not self.etcd.process.running:
             await self.etcd.start()
+            self._reaper = asyncio.create_task(self._stop_idle())
+
+    async def _stop_idle(self) -> None:
+        while True:
+            await asyncio.sleep(IDLE_STOP_SECONDS / 5)
+            now = time.monotonic()
+            for cluster in list(self.clusters.values()):
+                if cluster.plane.running and cluster.users == 0 and now - cluster.last_used > IDLE_STOP_SECONDS:
+                    async with cluster.lock:
+                        if cluster.users == 0 and time.monotonic() - cluster.last_used > IDLE_STOP_SECONDS:
+                            log.info("stopping the control plane of %s, idle for %.0f s", cluster.name,
+                                     time.monotonic() - cluster.last_used)
+                            await cluster.plane.stop()
 
     async def stop(self) -> None:
+        if self._reaper:
+            self._reaper.cancel()
         await asyncio.gather(*(self._close(c) for c in self.clusters.values()))
         await asyncio.gather(*(c.plane.stop() for c in self.clusters.values()))
         await self.etcd.stop()
