@@ -91,15 +91,17 @@ sandbox: setup kube-binaries
 sandbox-stop: setup
 	python -m sandbox stop --state-dir $(SANDBOX_DIR)
 
-# --- the demo: a documented scenario end to end, against a fresh sandbox of its own
-DEMO_SANDBOX_DIR := .build/demo-sandbox
+# --- the demo: a documented scenario end to end, against a fresh sandbox world in .sandbox, left running so its
+# clusters can be looked at (kubectl) afterwards; `make sandbox-stop` stops it.
 demo: setup kube-binaries
-	@python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR) >/dev/null 2>&1 || true
-	@rm -rf $(DEMO_SANDBOX_DIR)
-	@python -m sandbox start --state-dir $(DEMO_SANDBOX_DIR)
-	@set -a; source $(DEMO_SANDBOX_DIR)/env; set +a; \
-	  ansible-playbook -i $(DEMO_SANDBOX_DIR)/inventory.yml playbooks/demo.yml; status=$$?; \
-	  python -m sandbox stop --state-dir $(DEMO_SANDBOX_DIR); exit $$status
+	@python -m sandbox stop --state-dir $(SANDBOX_DIR) >/dev/null 2>&1 || true
+	@rm -rf $(SANDBOX_DIR)
+	@python -m sandbox start --state-dir $(SANDBOX_DIR)
+	@set -a; source $(SANDBOX_DIR)/env; set +a; \
+	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo.yml || exit $$?; \
+	  echo; echo "The sandbox is still running. Its clusters are real Kubernetes API servers:"; \
+	  echo "  kubectl --kubeconfig $(SANDBOX_DIR)/kubeconfig --context aks-aml-demo get nodes,pods -A"; \
+	  echo "Stop it with: make sandbox-stop"
 
 bench: setup kube-binaries
 	python -m benchmarks --out .bench/results.md

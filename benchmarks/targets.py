@@ -58,3 +58,11 @@ LRO_NOTICED_S = Target("<=", 1.0, "a quick operation must not cost a fixed 10 s 
 LRO_POLLS_60S = Target("<=", 15, "a one-minute install costs about a dozen reads, not the 60 of a fixed 1 s poll")
 LRO_POLLS_10MIN = Target("<=", 60, "a 10-minute install (a real AKS one) costs no more reads than a fixed 10 s poll "
                                    "would: a fleet run must not flood ARM's read quota")
+
+# --- the sandbox clusters' real control planes
+KUBE_BUILD_BUDGET = Target("<", 0.5, "a fresh machine builds the binaries inside CI's 90-minute budget with room "
+                                      "left for every test")
+KUBE_WARM_BUILD_S = Target("<", 2, "make test and make demo call make kube-binaries every time")
+KUBE_TWENTY_SHARE = Target("<", 0.6, "a 20-cluster world must fit this 24 GB machine beside the tests")
+KUBE_TEN_PARALLEL = Target("<", 1.0, "ten clusters started together must not take longer than one after another")
+KUBE_ACTIVATION_RATIO = Target("<", 100, "the first kubectl to a stopped cluster starts it: seconds, not minutes")
