@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
-START_TIMEOUT = 20.0
+START_TIMEOUT = 60.0  # the per-cluster services start before the server listens (a busy machine needs time)
 
 
 def _port_free(port: int) -> bool:

@@ -136,7 +136,7 @@ def test_arm_404_codes(sandbox):
 
 
 def test_cluster_seed_keeps_fields_of_the_later_buildings(sandbox):
-    nodes = [{"count": 2, "cpu": "8", "memory": "32Gi", "nvidia.com/gpu": 1, "labels": {"pool": "gpu"},
+    nodes = [{"name": "gpu", "count": 2, "cpu": "8", "memory": "32Gi", "gpu": 1, "labels": {"pool": "gpu"},
               "taints": [{"key": "sku", "value": "gpu", "effect": "NoSchedule"}]}]
     sandbox.seed_cluster(name="later", resource_group=RG, nodes=nodes, situations=["volcano_crds"])
     state = sandbox.state()
