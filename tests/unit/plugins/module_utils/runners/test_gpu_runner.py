@@ -145,3 +145,15 @@ def test_apply_fails_with_the_report():
                      kube=FakeKube([[node("g1", 0)]]), clock=lambda: next(clock), sleep=lambda s: None)
     out = done.value.args[0]
     assert out["msg"].startswith("GPU checks on cluster c1 failed: No allocatable") and out["pool"] == ["g1"]
+
+
+def test_return_docs_name_every_key():
+    import yaml
+
+    from ansible_collections.azureml.kubernetes.plugins.modules import aml_gpu_info
+
+    documented = yaml.safe_load(aml_gpu_info.RETURN)
+    result = runner.apply(FakeModule(), kube=FakeKube([[node("g1", 1)]]), clock=lambda: 0, sleep=lambda s: None)
+    assert set(result) - {"changed"} == set(documented)
+    for key in ("device_plugin", "dcgm", "taint", "allocatable"):
+        assert set(result[key]) == set(documented[key]["contains"]), key

@@ -151,3 +151,11 @@ def test_apply_conflict_stops_and_says_what_went(tmp_path):
     out = done.value.args[0]
     assert "changed after it was backed up" in out["msg"] and "Deleted before this: 3 of 8" in out["msg"]
     assert [r["kind"] for r in out["removed"]] == ["Deployment", "Service", "Service"]
+
+
+def test_return_docs_name_every_key(tmp_path):
+    from ansible_collections.azureml.kubernetes.plugins.modules import aml_legacy_cleanup
+
+    documented = set(yaml.safe_load(aml_legacy_cleanup.RETURN))
+    result = runner.apply(FakeModule(backup_dir=str(tmp_path)), kube=FakeKube(objects()), now=NOW)
+    assert set(result) - {"changed"} == documented
