@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,23 +20,10 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
-START_TIMEOUT = 60.0  # the per-cluster services start before the server listens (a busy machine needs time)
+from .ports import free_port, port_free
 
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0  # the control planes stop before the server exits  # the per-cluster services start before the server listens (a busy machine needs time)
 
 
 def _read_int(path: Path) -> Optional[int]:
@@ -86,11 +72,11 @@ def cmd_start(args: argparse.Namespace) -> int:
         return 1
     if args.port:
         port = args.port
-        if not _port_free(port):
+        if not port_free(port):
             print(f"port {port} is in use", file=sys.stderr)
             return 1
-    elif not (port and _port_free(port)):
-        port = _free_port()
+    elif not (port and port_free(port)):
+        port = free_port()
     (state_dir / "port").write_text(f"{port}\n")
     log = open(state_dir / "sandbox.log", "ab")
     root = str(Path(__file__).resolve().parent.parent)
@@ -125,7 +111,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         (state_dir / "pid").unlink(missing_ok=True)
         return 0
     os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 10
+    deadline = time.time() + STOP_TIMEOUT
     while time.time() < deadline and _alive(pid):
         time.sleep(0.05)
     if _alive(pid):
@@ -148,7 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve  # imported here so start/stop stay light
 
     state_dir = Path(args.state_dir).resolve()
-    port = args.port or _read_int(state_dir / "port") or _free_port()
+    port = args.port or _read_int(state_dir / "port") or free_port()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(serve(state_dir, port))
     return 0

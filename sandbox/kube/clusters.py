@@ -22,7 +22,7 @@ from .binaries import Binaries
 from .controlplane import ControlPlane
 from .etcd import Etcd
 from .nodes import NodePool, ensure_nodes
-from .process import free_port, port_free
+from ..ports import free_port, port_free
 
 log = logging.getLogger("sandbox.kube")
 

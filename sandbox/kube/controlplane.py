@@ -12,7 +12,8 @@ from pathlib import Path
 
 from . import kubeconfig, pki as pki_module
 from .binaries import Binaries
-from .process import ChildProcess, free_port, wait_healthy
+from ..ports import free_port
+from .process import ChildProcess, wait_healthy
 
 APISERVER_READY_TIMEOUT = 90.0
 # kwok manages only the nodes carrying this annotation (kubernetes-control-plane.md).

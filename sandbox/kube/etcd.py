@@ -7,7 +7,8 @@ import urllib.request
 from pathlib import Path
 
 from .binaries import Binaries
-from .process import ChildProcess, free_port, wait_healthy
+from ..ports import free_port
+from .process import ChildProcess, wait_healthy
 
 READY_TIMEOUT = 30.0
 

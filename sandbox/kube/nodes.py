@@ -4,6 +4,7 @@ Ready (it manages the nodes carrying its annotation) and runs the pods the sched
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -131,14 +132,19 @@ def _identities(name: str) -> dict[str, str]:
     return {"machineID": machine.hex, "systemUUID": str(machine), "bootID": str(uuid.uuid5(machine, "boot"))}
 
 
+NODES_READY_TIMEOUT = 60.0
+
+
 def ensure_nodes(api_client: Any, pools: tuple[NodePool, ...], kubernetes_version: str) -> None:
-    """Create the seed's nodes that do not exist yet (a restart or a second call creates nothing)."""
+    """Create the seed's nodes that do not exist yet (a restart or a second call creates nothing), then wait
+    until kwok has made every one Ready: a cluster is handed over only when its nodes are what the seed says."""
     from kubernetes import client
     from kubernetes.client.rest import ApiException
 
     core = client.CoreV1Api(api_client)
     existing = {n.metadata.name for n in core.list_node().items}
-    for node in node_objects(pools, kubernetes_version):
+    wanted = node_objects(pools, kubernetes_version)
+    for node in wanted:
         if node["metadata"]["name"] in existing:
             continue
         try:
@@ -146,3 +152,14 @@ def ensure_nodes(api_client: Any, pools: tuple[NodePool, ...], kubernetes_versio
         except ApiException as error:
             if error.status != 409:
                 raise
+    names = {n["metadata"]["name"] for n in wanted}
+    deadline = time.monotonic() + NODES_READY_TIMEOUT
+    while True:
+        ready = {n.metadata.name for n in core.list_node().items
+                 if any(c.type == "Ready" and c.status == "True" for c in (n.status.conditions or []))}
+        if names <= ready:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nodes {sorted(names - ready)} not Ready after {NODES_READY_TIMEOUT:.0f} s: "
+                               "is kwok running? (see its log in the cluster's logs/)")
+        time.sleep(0.2)

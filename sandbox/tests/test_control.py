@@ -25,18 +25,22 @@ def test_health_and_files(sandbox):
     for f in ("pid", "ca.pem", "env", "inventory.yml", "state.json", "port"):
         assert (sandbox.state_dir / f).exists(), f
     inv = yaml.safe_load((sandbox.state_dir / "inventory.yml").read_text())
+    kubeconfig = str((sandbox.state_dir / "kubeconfig").resolve())
     assert inv["all"]["children"]["aml_clusters"]["vars"] == {
-        "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}", "aml_kubeconfig": kubeconfig}
     groups = inv["all"]["children"]["aml_clusters"]["children"]
     aks = groups["aks"]["hosts"]["aks-aml-demo"]
     assert aks == {"ansible_connection": "local", "aml_cluster_type": "managedClusters",
                    "aml_cluster_name": "aks-aml-demo", "aml_resource_group": RG, "aml_subscription_id": SUB,
-                   "aml_location": "eastus"}
+                   "aml_location": "eastus", "aml_kube_context": "aks-aml-demo"}
+    contexts = {c["name"] for c in yaml.safe_load(Path(kubeconfig).read_text())["contexts"]}
+    assert contexts == {"aks-aml-demo", "arc-aml-demo"}
     assert groups["arc"]["hosts"]["arc-aml-demo"]["aml_cluster_type"] == "connectedClusters"
     env = sandbox.env
     assert env["ANSIBLE_AZURE_AUTH_SOURCE"] == "msi" and env["AZURE_SUBSCRIPTION_ID"] == SUB
     assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == str(sandbox.state_dir / "ca.pem")
     assert env["IDENTITY_ENDPOINT"] == sandbox.url + "/msi/token" and env["AML_SANDBOX_URL"] == sandbox.url
+    assert env["K8S_AUTH_KUBECONFIG"] == kubeconfig
 
 
 def test_cli_start_is_idempotent(sandbox):
