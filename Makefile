@@ -58,6 +58,10 @@ sanity: setup
 	@# The copy lies inside this repository's ignored .build/, so it gets a git index of its own: ansible-test
 	@# lists the files to check through git.
 	@cd $(SANITY_ROOT) && git init -q && git add -A
+	@# kubernetes.core (from the ansible package in the venv) beside it: the modules use its doc fragment and client.
+	@mkdir -p .build/sanity/ansible_collections/kubernetes
+	@ln -sfn "$$(python -c 'import ansible_collections.kubernetes.core as m; print(m.__path__[0])')" \
+	  .build/sanity/ansible_collections/kubernetes/core
 	@# ansible-test bootstraps pip in its venvs with a script from ci-files.testing.ansible.com; where that
 	@# host is unreachable, an ensurepip-based stand-in takes its place in ansible-test's cache.
 	@mkdir -p $(HOME)/.ansible/test/cache
