@@ -27,7 +27,7 @@ TRAINING_CONFIG = {"enableTraining": "True"}
 
 # --- shared helpers: the sandbox's kubeconfig and the Kubernetes API of one seeded cluster
 def kubeconfig_path(sandbox) -> Path:
-    given = sandbox.env.get("AML_SANDBOX_KUBECONFIG") or sandbox.env.get("KUBECONFIG")
+    given = sandbox.env.get("K8S_AUTH_KUBECONFIG") or sandbox.env.get("KUBECONFIG")
     if given:
         return Path(given)
     if sandbox.state_dir is None:
