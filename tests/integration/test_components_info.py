@@ -3,8 +3,7 @@
 Each seeded cluster has a real control plane (sandbox/kube) whose context in the sandbox's kubeconfig is
 named after the cluster, and the agent creates what the chart would on install. The bad-input cases
 (a context not in the kubeconfig, an API server that does not answer, a forbidden read, an extension not
-installed) each give one message naming the cluster and the fix. Until the sandbox runs control planes
-for its clusters these tests skip, saying so.
+installed) each give one message naming the cluster and the fix.
 
 The helpers at the top are shared with test_verify_role.py.
 """
@@ -27,22 +26,15 @@ TRAINING_CONFIG = {"enableTraining": "True"}
 
 # --- shared helpers: the sandbox's kubeconfig and the Kubernetes API of one seeded cluster
 def kubeconfig_path(sandbox) -> Path:
-    given = sandbox.env.get("K8S_AUTH_KUBECONFIG") or sandbox.env.get("KUBECONFIG")
-    if given:
-        return Path(given)
-    if sandbox.state_dir is None:
-        pytest.skip("the sandbox's state directory is unknown, so is its kubeconfig")
-    return sandbox.state_dir / "kubeconfig"
+    """The sandbox's env file names it (K8S_AUTH_KUBECONFIG, as kubernetes.core reads it)."""
+    return Path(sandbox.env["K8S_AUTH_KUBECONFIG"])
 
 
 def kube_target(sandbox, cluster: dict[str, Any]) -> dict[str, str]:
-    """kubeconfig and context options for a seeded cluster; skips while the sandbox has no control plane for it."""
+    """kubeconfig and context options for a seeded cluster: every sandbox cluster has a real control plane."""
     path = kubeconfig_path(sandbox)
-    if not path.exists():
-        pytest.skip(f"no sandbox kubeconfig at {path}: the sandbox does not run real control planes yet")
     contexts = [c.get("name") for c in (yaml.safe_load(path.read_text()) or {}).get("contexts") or []]
-    if cluster["name"] not in contexts:
-        pytest.skip(f"the sandbox kubeconfig has no context {cluster['name']}: control planes not wired yet")
+    assert cluster["name"] in contexts, f"{path} has no context {cluster['name']}: {contexts}"
     return {"kubeconfig": str(path), "context": cluster["name"]}
 
 

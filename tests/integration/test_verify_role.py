@@ -1,6 +1,6 @@
 """Role verify against the sandbox's real clusters: install through aml_extension, verify passes; break a
 component through the Kubernetes API and verify fails naming it; it runs unchanged in check mode; the
-bad-input cases come back in verify_result. Skips while the sandbox runs no control plane for its clusters."""
+bad-input cases come back in verify_result."""
 
 from __future__ import annotations
 
