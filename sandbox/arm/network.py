@@ -1,7 +1,9 @@
 """Microsoft.Network serviceTags: made-up but realistic and deterministic address prefixes per region.
 
 Like the real API, the answer lists every tag of the cloud (the location only selects the cloud):
-global tags (AzureMachineLearning, AzureCloud, ...) and regional ones (AzureMachineLearning.EastUS ...).
+global tags (AzureMachineLearning, AzureCloud, ...) and regional ones (AzureMachineLearning.EastUS ...), each
+regional one with IPv4 and IPv6 prefixes. Regions marked ``aml_tag=False`` (regions.py) have no
+AzureMachineLearning.<Region> entry, as the documentation notes for US-Virginia, US-Arizona and China-East-2.
 """
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def _values() -> tuple[dict[str, Any], ...]:
         for r in REGIONS.values():
             pre = _prefixes(service, r.name)
             all_prefixes += pre
-            if service in REGIONAL:
+            if service in REGIONAL and (service != "AzureMachineLearning" or r.aml_tag):
                 regional.append({"name": f"{service}.{r.tag}", "id": f"{service}.{r.tag}", "properties": {
                     "changeNumber": str(1 + int(hashlib.md5(f'{service}{r.name}'.encode()).hexdigest(), 16) % 9),
                     "region": r.name, "state": "GA", "systemService": service, "addressPrefixes": pre,

@@ -14,6 +14,10 @@ class Region(NamedTuple):
     latitude: str
     longitude: str
     pair: Optional[str]
+    # Whether the service tags list AzureMachineLearning.<tag> for it. The documentation notes that
+    # `az network list-service-tags` returns no AzureMachineLearning entry for US-Virginia, US-Arizona and
+    # China-East-2 (their clouds' regions, listed here so that tests meet a region without the tag).
+    aml_tag: bool = True
 
 
 REGIONS: dict[str, Region] = {r.name: r for r in [
@@ -44,6 +48,16 @@ REGIONS: dict[str, Region] = {r.name: r for r in [
     Region("canadaeast", "Canada East", "CanadaEast", "Canada", "Canada", "Quebec", "46.817", "-71.217", "canadacentral"),
     Region("swedencentral", "Sweden Central", "SwedenCentral", "Europe", "Sweden", "Gävle", "60.67488", "17.14127", "swedensouth"),
     Region("swedensouth", "Sweden South", "SwedenSouth", "Europe", "Sweden", "Malmo", "55.60534", "13.00073", "swedencentral"),
+    Region("usgovvirginia", "USGov Virginia", "USGovVirginia", "US Gov", "United States", "Virginia", "37.3719",
+           "-79.8164", "usgovtexas", aml_tag=False),
+    Region("usgovtexas", "USGov Texas", "USGovTexas", "US Gov", "United States", "Texas", "29.4167", "-98.5",
+           "usgovvirginia", aml_tag=False),
+    Region("usgovarizona", "USGov Arizona", "USGovArizona", "US Gov", "United States", "Arizona", "33.4484",
+           "-112.074", "usgovtexas", aml_tag=False),
+    Region("chinaeast2", "China East 2", "ChinaEast2", "China", "China", "Shanghai", "31.2304", "121.4737",
+           "chinanorth2", aml_tag=False),
+    Region("chinanorth2", "China North 2", "ChinaNorth2", "China", "China", "Beijing", "39.9042", "116.4074",
+           "chinaeast2", aml_tag=False),
 ]}
 
 

@@ -8,7 +8,12 @@ from typing import Any
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts, cluster_facts
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import NotFound
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import read
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, read, to_rest
+
+try:
+    from azure.core import MatchConditions
+except ImportError:  # AzureModule reports the missing SDK
+    MatchConditions = None
 
 
 class Clusters:
@@ -36,6 +41,21 @@ class Clusters:
             get = self.azure.client(ConnectedKubernetesClient).connected_cluster.get
         return read(lambda: get(self.resource_group, self.cluster_name), f"read cluster {self.where}")
 
+    def _managed_clusters(self) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+
+        return self.azure.client(ContainerServiceClient).managed_clusters
+
+    def put_managed_cluster(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """PUT the whole AKS cluster back (if its eTag still matches) and wait; the result (None with wait: false)."""
+        action = f"update cluster {self.where}"
+        etag = body.get("eTag") or body.get("etag")
+        match = dict(etag=etag, match_condition=MatchConditions.IfNotModified) if etag and MatchConditions else {}
+        poller = call(lambda: self._managed_clusters().begin_create_or_update(
+            self.resource_group, self.cluster_name, json_body(body), polling=self.azure.waiter.polling(), **match),
+            action)
+        return to_rest(self.azure.waiter.result(poller, action)) or None
+
     def exists(self) -> bool:
         return self.resource() is not None
 
@@ -53,3 +73,11 @@ class Clusters:
             f"Cluster {self.where} was not found in subscription {self.azure.subscription_id}. Check "
             f"cluster_name and resource_group, and cluster_type ({other} if it is "
             f"{'an Arc-enabled' if other == 'connectedClusters' else 'an AKS'} cluster).")
+
+    def trusted_access_bindings(self) -> list[dict[str, Any]]:
+        """The AKS cluster's Trusted Access role bindings as ARM JSON (raises AzureCallError when unreadable)."""
+        from azure.mgmt.containerservice import ContainerServiceClient
+
+        bindings = self.azure.client(ContainerServiceClient).trusted_access_role_bindings
+        return call(lambda: [to_rest(b) for b in bindings.list(self.resource_group, self.cluster_name)],
+                    f"list the Trusted Access role bindings of {self.where}")
