@@ -29,6 +29,7 @@ the settings, then the AML extension's own checks) is registered first.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol
@@ -109,26 +110,31 @@ class ClusterServices:
         self.hooks = hooks
         self.clusters = clusters
         self.running: dict[str, ClusterInfo] = {}
+        self._lock = asyncio.Lock()  # concurrent requests that changed clusters sync one after another
 
     async def sync(self) -> None:
+        """``stop_cluster`` for a cluster removed or re-seeded (its services forget it), ``start_cluster`` for a
+        new one. A node count changed by an ARM PUT is not a new cluster (the seed did not change)."""
         if not self.hooks.cluster_services:
             return
-        wanted = self.clusters()
-        for key, info in list(self.running.items()):
-            if key not in wanted or wanted[key].seed != info.seed or wanted[key].node_count != info.node_count:
-                await self._each("stop_cluster", info)
-                del self.running[key]
-        for key, info in wanted.items():
-            if key not in self.running:
-                await self._each("start_cluster", info)
-                self.running[key] = info
+        async with self._lock:
+            wanted = self.clusters()
+            for key, info in list(self.running.items()):
+                if key not in wanted or wanted[key].seed != info.seed:
+                    await self._each("stop_cluster", info)
+                    del self.running[key]
+            for key, info in wanted.items():
+                if key not in self.running:
+                    await self._each("start_cluster", info)
+                    self.running[key] = info
 
     async def stop_all(self) -> None:
-        for info in list(self.running.values()):
-            await self._each("stop_cluster", info)
-        self.running.clear()
-        for service in self.hooks.cluster_services:
-            await service.close()
+        """Shutdown: the services close, keeping what they hold (a restart finds every cluster as it was);
+        ``stop_cluster`` is only for clusters that are gone."""
+        async with self._lock:
+            self.running.clear()
+            for service in self.hooks.cluster_services:
+                await service.close()
 
     async def _each(self, method: str, info: ClusterInfo) -> None:
         for service in self.hooks.cluster_services:

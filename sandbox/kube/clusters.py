@@ -32,7 +32,7 @@ DEFAULT_MAX_RUNNING = 8
 MEMORY_SHARE = 0.4
 CLUSTER_MIB = 550
 # A control plane nobody has used for this long is stopped (it comes back on the next use).
-IDLE_STOP_SECONDS = 300.0
+IDLE_STOP_SECONDS = 900.0
 # Starting an API server costs seconds of CPU: two at a time keep a 2-core machine responsive.
 PARALLEL_STARTS = 2
 PIPE_CHUNK = 65536
@@ -65,6 +65,8 @@ class KubeCluster:
     server: asyncio.base_events.Server | None = None
     last_used: float = field(default_factory=time.monotonic)
     users: int = 0                 # open proxied connections and running agent operations
+    starting: bool = False         # counted as running while its processes start
+    removed: bool = False
     nodes_ready: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -101,14 +103,20 @@ class KubeClusters:
     async def _stop_idle(self) -> None:
         while True:
             await asyncio.sleep(IDLE_STOP_SECONDS / 5)
-            now = time.monotonic()
-            for cluster in list(self.clusters.values()):
-                if cluster.plane.running and cluster.users == 0 and now - cluster.last_used > IDLE_STOP_SECONDS:
-                    async with cluster.lock:
-                        if cluster.users == 0 and time.monotonic() - cluster.last_used > IDLE_STOP_SECONDS:
-                            log.info("stopping the control plane of %s, idle for %.0f s", cluster.name,
-                                     time.monotonic() - cluster.last_used)
-                            await cluster.plane.stop()
+            try:
+                await self._stop_idle_once()
+            except Exception:  # the reaper goes on; the sandbox's log says why this round failed
+                log.exception("stopping idle control planes failed")
+
+    async def _stop_idle_once(self) -> None:
+        for cluster in list(self.clusters.values()):
+            if cluster.plane.running and cluster.users == 0 and \
+                    time.monotonic() - cluster.last_used > IDLE_STOP_SECONDS:
+                async with cluster.lock:
+                    if cluster.users == 0 and time.monotonic() - cluster.last_used > IDLE_STOP_SECONDS:
+                        log.info("stopping the control plane of %s, idle for %.0f s", cluster.name,
+                                 time.monotonic() - cluster.last_used)
+                        await cluster.plane.stop()
 
     async def stop(self) -> None:
         if self._reaper:
@@ -139,7 +147,9 @@ class KubeClusters:
         if cluster is None:
             return
         await self._close(cluster)
-        await cluster.plane.stop()
+        async with cluster.lock:  # a start in progress finishes first, then everything goes
+            cluster.removed = True
+            await cluster.plane.stop()
         await asyncio.get_running_loop().run_in_executor(
             None, self.etcd.delete_prefix, f"/clusters/{cluster.key}/")
         shutil.rmtree(cluster.plane.directory, ignore_errors=True)
@@ -152,24 +162,30 @@ class KubeClusters:
     async def ensure_running(self, cluster: KubeCluster) -> None:
         cluster.last_used = time.monotonic()
         async with cluster.lock:
-            if cluster.plane.running:
+            if cluster.removed:
+                raise RuntimeError(f"the cluster {cluster.name} was removed")
+            if cluster.plane.running and cluster.nodes_ready:
                 return
-            await self._make_room(cluster)
-            async with self._starts:
-                started = time.monotonic()
-                await cluster.plane.start()
-                log.info("control plane of %s ready in %.1f s", cluster.name, time.monotonic() - started)
+            if not cluster.plane.running:
+                await self._make_room(cluster)
+                try:
+                    async with self._starts:
+                        started = time.monotonic()
+                        await cluster.plane.start()
+                        log.info("control plane of %s ready in %.1f s", cluster.name, time.monotonic() - started)
+                finally:
+                    cluster.starting = False
             if not cluster.nodes_ready:
-                await self.run(cluster, lambda api: ensure_nodes(api, cluster.pools, self.kubernetes_version),
-                               start=False)
+                await asyncio.get_running_loop().run_in_executor(
+                    None, self._call, cluster, lambda api: ensure_nodes(api, cluster.pools, self.kubernetes_version))
                 cluster.nodes_ready = True
 
     async def run(self, cluster: KubeCluster, work: Callable[[Any], Any], start: bool = True) -> Any:
         """Run `work(api_client)` in a thread against the running cluster (the agent's entry point)."""
-        if start:
-            await self.ensure_running(cluster)
-        cluster.users += 1
+        cluster.users += 1  # before the start: a cluster being started for work is not idle
         try:
+            if start:
+                await self.ensure_running(cluster)
             return await asyncio.get_running_loop().run_in_executor(None, self._call, cluster, work)
         finally:
             cluster.users -= 1
@@ -185,14 +201,22 @@ class KubeClusters:
             api.close()
 
     async def _make_room(self, wanted: KubeCluster) -> None:
+        """Reserve a slot for `wanted` (counted while it starts), stopping least recently used idle clusters."""
         async with self._evicting:
-            running = [c for c in self.clusters.values() if c.plane.running and c is not wanted]
-            idle = sorted((c for c in running if c.users == 0), key=lambda c: c.last_used)
-            while len(running) >= self.max_running and idle:
-                victim = idle.pop(0)
-                running.remove(victim)
+            def occupied() -> list[KubeCluster]:
+                return [c for c in self.clusters.values()
+                        if c is not wanted and (c.plane.running or c.starting)]
+            while len(occupied()) >= self.max_running:
+                idle = sorted((c for c in occupied() if c.users == 0 and not c.starting and not c.lock.locked()),
+                              key=lambda c: c.last_used)
+                if not idle:
+                    log.warning("%d control planes run (max %d) and none is idle: starting %s beyond the cap",
+                                len(occupied()), self.max_running, wanted.name)
+                    break
+                victim = idle[0]
                 log.info("stopping the idle control plane of %s to make room", victim.name)
                 await victim.plane.stop()
+            wanted.starting = True
 
     # --- the public port
     async def _listen(self, cluster: KubeCluster) -> None:
@@ -220,7 +244,7 @@ class KubeClusters:
             try:
                 await self.ensure_running(cluster)
                 up_reader, up_writer = await asyncio.open_connection("127.0.0.1", cluster.plane.internal_port)
-            except (OSError, RuntimeError, TimeoutError) as error:  # the client sees a closed connection
+            except Exception as error:  # any start failure: the client sees a closed connection, the log says why
                 log.warning("cannot start the control plane of %s: %s", cluster.name, error)
                 writer.close()
                 return

@@ -16,6 +16,7 @@ from ..ports import free_port
 from .process import ChildProcess, wait_healthy
 
 APISERVER_READY_TIMEOUT = 90.0
+COMPONENTS = 4  # kube-apiserver, kube-controller-manager, kube-scheduler, kwok
 # kwok manages only the nodes carrying this annotation (kubernetes-control-plane.md).
 KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 
@@ -43,7 +44,8 @@ class ControlPlane:
 
     @property
     def running(self) -> bool:
-        return bool(self.processes) and all(p.running for p in self.processes)
+        """All four processes run (an API server alone, after a failed start, is not a running cluster)."""
+        return len(self.processes) == COMPONENTS and all(p.running for p in self.processes)
 
     def _log(self, component: str) -> Path:
         return self.directory / "logs" / f"{component}.log"
@@ -70,6 +72,13 @@ class ControlPlane:
         if self.running:
             return
         await self.stop()
+        try:
+            await self._start()
+        except BaseException:  # half-started is not running: nothing is left behind for the next try
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         port = self.internal_port = free_port()
         internal = self.internal_url
         for who in ("controller-manager", "scheduler", "kwok", "admin"):

@@ -12,6 +12,8 @@ by ``sandbox/arm/__init__.py``).
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any, Awaitable, Callable, Optional
 
@@ -20,6 +22,7 @@ from .world import World
 
 Applier = Callable[[dict[str, Any]], None]
 Ending = Callable[[dict[str, Any]], Awaitable[Optional[dict[str, str]]]]
+log = logging.getLogger("sandbox.operations")
 FORGET_AFTER_SECONDS = 86400
 
 
@@ -93,26 +96,36 @@ class Operations:
         self.pending.difference_update(due)
         self._ending.update(due)
         try:
-            for oid in due:
-                op = ops.get(oid)
-                if op is None:
-                    continue
-                ending = self._endings.get(op["kind"])
-                if ending is not None and not op.get("error"):
-                    error = await ending(op)
-                    if error:
-                        op["error"] = error
-                if op.get("end") is not None:  # cancelled while its ending hook ran
-                    continue
-                op["status"] = "Failed" if op.get("error") else "Succeeded"
-                op["end"] = op["deadline"]
-                applier = self._appliers.get(op["kind"])
-                if applier is not None:
-                    applier(op)
+            # The endings run side by side (an agent starting one cluster's control plane does not hold up
+            # another's operation); each op's own failure ends that op, never the others.
+            await asyncio.gather(*(self._end(oid) for oid in due))
         finally:
             self._ending.difference_update(due)
         self._prune(now)
         self.world.mark_dirty()
+
+    async def _end(self, oid: str) -> None:
+        ops = self.world.operations
+        op = ops.get(oid)
+        if op is None:
+            return
+        ending = self._endings.get(op["kind"])
+        if ending is not None and not op.get("error"):
+            try:
+                error = await ending(op)
+            except Exception as exc:  # a hook's failure (a cluster that would not start) ends this op Failed
+                log.exception("the end of operation %s failed", oid)
+                error = {"code": "InternalServerError",
+                         "message": f"The operation could not complete: {type(exc).__name__}: {exc}"}
+            if error:
+                op["error"] = error
+        if op.get("end") is not None:  # cancelled while its ending hook ran
+            return
+        op["status"] = "Failed" if op.get("error") else "Succeeded"
+        op["end"] = op["deadline"]
+        applier = self._appliers.get(op["kind"])
+        if applier is not None:
+            applier(op)
 
     def _prune(self, now: float) -> None:
         """Forget finished operations after a day so state.json stays small."""

@@ -65,8 +65,9 @@ def test_cluster_services_follow_the_clusters():
         await client.post("/_sandbox/clusters", json={"name": "gone-on-reset"})
         await client.post("/_sandbox/reset")
         assert rec.calls[-1] == ("stop", "gone-on-reset")
-        await sb.services.stop_all()
-        assert sorted(rec.calls[-2:]) == [("stop", "aks-aml-demo"), ("stop", "arc-aml-demo")] and rec.closed
+        calls = len(rec.calls)
+        await sb.services.stop_all()  # shutdown closes the services; it removes no cluster (a restart keeps them)
+        assert len(rec.calls) == calls and rec.closed
 
     _run(_with_client(sb, work))
 
@@ -137,5 +138,36 @@ def test_failure_rules_are_the_first_hook():
         got = await (await client.get(url, headers=hdr)).json()
         assert got["properties"]["provisioningState"] == "Failed"
         assert got["properties"]["statuses"][0]["code"] == "E40002" and later == []
+
+    _run(_with_client(sb, work))
+
+
+def test_a_hook_that_raises_fails_its_operation_and_no_other():
+    """A cluster that will not start (the agent's hook raises) ends that operation Failed, not stuck Creating;
+    an operation on another cluster that ends at the same time still succeeds."""
+    sb = build(None)
+    sb.world.settings.update(provisioning_delay_seconds=0)
+
+    async def hook(event: ExtensionOperationEvent) -> Optional[OperationFailure]:
+        if event.cluster.name == "broken":
+            raise TimeoutError("nodes not Ready")
+        return None
+
+    sb.hooks.add_extension_operation_hook(hook)
+    token, _ = sb.arm.auth.mint_token("https://management.azure.com/", "tester", "app")
+    hdr = {"Authorization": f"Bearer {token}"}
+    body = {"properties": {"extensionType": "Microsoft.AzureML.Kubernetes",
+                           "configurationSettings": {"enableTraining": "true"}}}
+    broken = EXT.replace("aks-aml-demo", "broken")
+
+    async def work(client: TestClient) -> None:
+        await client.post("/_sandbox/clusters", json={"name": "broken", "node_count": 3, "resource_group": RG})
+        assert (await client.put(broken, json=body, headers=hdr)).status == 201
+        assert (await client.put(EXT, json=body, headers=hdr)).status == 201
+        bad = await (await client.get(broken, headers=hdr)).json()
+        good = await (await client.get(EXT, headers=hdr)).json()
+        assert bad["properties"]["provisioningState"] == "Failed"
+        assert "nodes not Ready" in bad["properties"]["statuses"][0]["message"]
+        assert good["properties"]["provisioningState"] == "Succeeded"
 
     _run(_with_client(sb, work))
