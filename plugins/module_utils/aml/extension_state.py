@@ -55,7 +55,7 @@ class Plan:
 
 def extension_name_problem(name: str) -> str | None:
     """Why ARM would refuse this extension name (its rule named), or None for a valid name."""
-    if EXTENSION_NAME_PATTERN.match(name or ""):
+    if EXTENSION_NAME_PATTERN.fullmatch(name or ""):
         return None
     return (f"name {name!r} is not a valid extension name: Azure Resource Manager accepts {EXTENSION_NAME_RULE} "
             f"(pattern {EXTENSION_NAME_PATTERN.pattern}). Choose another name, e.g. azureml.")

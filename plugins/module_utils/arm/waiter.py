@@ -73,7 +73,8 @@ class AdaptivePolling(ARMPolling):  # type: ignore[misc,valid-type]
 
 
 class Waiter:
-    """Waits within one wait_timeout; raises WaitTimeout or AzureCallError, never exits."""
+    """Waits within one wait_timeout for the whole task (a running operation, a provider registration and the
+    task's own operation share it); raises WaitTimeout or AzureCallError, never exits."""
 
     def __init__(self, timeout: int | None, enabled: bool = True,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
@@ -81,6 +82,14 @@ class Waiter:
         self.enabled = enabled  # the task's `wait`
         self._sleep = sleep
         self._clock = clock
+        self._deadline = clock() + self.timeout
+
+    def _remaining(self, what: str) -> float:
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"Timed out (wait_timeout={self.timeout}) before waiting for {what}: the task's earlier "
+                              "waits used it up. Run the task again later, or raise wait_timeout.")
+        return remaining
 
     @staticmethod
     def polling(**kwargs: Any) -> AdaptivePolling:
@@ -93,7 +102,7 @@ class Waiter:
             return None
         started = self._clock()
         try:
-            result = poller.result(timeout=self.timeout)
+            result = poller.result(timeout=self._remaining(action))
         except (AzureError, DeserializationError) as exc:
             raise AzureCallError(exc, action) from exc
         if not poller.done():
@@ -105,12 +114,12 @@ class Waiter:
 
     def until(self, read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
         """Read until `done(value)`, on the poll_intervals() schedule; for states no operation reports."""
-        deadline = self._clock() + self.timeout
+        self._remaining(what)
         for delay in poll_intervals():
             value = read()
             if done(value):
                 return value
-            remaining = deadline - self._clock()
+            remaining = self._deadline - self._clock()
             if remaining <= 0:
                 raise WaitTimeout(f"Timed out (wait_timeout={self.timeout}) waiting for {what}. Run the task again "
                                   "later, or raise wait_timeout.")

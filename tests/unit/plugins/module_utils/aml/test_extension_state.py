@@ -161,7 +161,7 @@ def test_extension_names_follow_the_arm_rule_and_the_message_names_it():
 
     for good in ("azureml", "a", "aml-ext.1.2", "A" * 253, "9lives"):
         assert extension_name_problem(good) is None, good
-    for bad in ("aml ext!", "", "-aml", "aml-", "aml.", "_x", "aml_ext", "A" * 254, "a/b", "ä"):
+    for bad in ("aml ext!", "", "-aml", "aml-", "aml.", "_x", "aml_ext", "A" * 254, "a/b", "ä", "azureml\n"):
         problem = extension_name_problem(bad)
         assert problem and EXTENSION_NAME_RULE in problem, bad
     assert repr("aml ext!") in extension_name_problem("aml ext!")

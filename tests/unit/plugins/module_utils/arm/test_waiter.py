@@ -99,3 +99,23 @@ def test_result_honours_wait_and_raises_typed_errors():
     with pytest.raises(AzureCallError, match="create x"):
         waiter.Waiter(5).result(Poller(error=HttpResponseError("boom")), "create x")
     assert waiter.Waiter(None).timeout == waiter.DEFAULT_WAIT_TIMEOUT
+
+
+def test_one_wait_timeout_covers_every_wait_of_the_task():
+    """A running operation awaited first leaves the task's own operation only what is left of wait_timeout."""
+    clock = Clock()
+    wait = waiter.Waiter(10, sleep=clock.sleep, clock=clock)
+    reads = []
+    wait.until(lambda: reads.append(1) or len(reads), lambda n: n == 4, "a running operation")
+
+    class Timed(Poller):
+        def result(self, timeout):
+            self.timeout = timeout
+            return {"id": "x"}
+
+    poller = Timed()
+    wait.result(poller, "create x")
+    assert poller.timeout == pytest.approx(10 - clock.now)
+    clock.now = 10.5
+    with pytest.raises(WaitTimeout, match="used it up"):
+        wait.result(Timed(), "update x")
