@@ -51,6 +51,12 @@ except ImportError as exc:  # the kubernetes Python client: reported by the modu
     IMPORT_ERROR = IMPORT_ERROR or exc
     DynamicApiError = HTTPError = ResourceField = None
 
+# What a Kubernetes call can fail with (the API's answer, the connection, the kubeconfig, kubernetes.core's
+# own errors); a programming error is none of these and surfaces as itself.
+KUBE_FAILURES: tuple = tuple(t for t in (CoreException, DynamicApiError, HTTPError, OSError, ValueError) if t)
+if IMPORT_ERROR is None:
+    KUBE_FAILURES += (kubernetes.client.exceptions.ApiException, kubernetes.config.ConfigException)
+
 READY_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Pod")
 RBAC_HINT = ("get and list on deployments, daemonsets and statefulsets (apps), and on pods, events and "
              "configmaps")
@@ -158,7 +164,7 @@ class Kube:
             return get_api_client(**self.auth)
         except (CoreException, kubernetes.config.ConfigException, ValueError, TypeError) as exc:
             raise KubeError(self._config_message(exc)) from None
-        except Exception as exc:  # the first request (discovery) failed: unreachable, refused, forbidden
+        except KUBE_FAILURES as exc:  # the first request (discovery) failed: unreachable, refused, forbidden
             # kubernetes.core loaded the kubeconfig into the default configuration before that request.
             self._server = kubernetes.client.Configuration.get_default_copy().host
             raise KubeError(self._read_message(exc, "read its API discovery")) from None
@@ -183,7 +189,7 @@ class Kube:
                 return [c.get("name") for c in path.get("contexts") or [] if isinstance(c, dict)]
             contexts, _active = kubernetes.config.list_kube_config_contexts(config_file=path)
             return [c["name"] for c in contexts]
-        except Exception:  # only decorates a message; the original failure is reported either way
+        except KUBE_FAILURES:  # only decorates a message; the original failure is reported either way
             return []
 
     # --- reads
@@ -214,7 +220,7 @@ class Kube:
             self.client.delete(resource, name=name, namespace=namespace, body=body)
         except KubeError:
             raise
-        except Exception as exc:  # classified below, as for reads
+        except KUBE_FAILURES as exc:  # classified below, as for reads
             if any(getattr(cause, "status", None) == 404 for cause in _chain(exc)):
                 return False
             raise KubeError(self._read_message(exc, what)) from None
@@ -226,7 +232,7 @@ class Kube:
             result = service.find(kind, api_version, **params)
         except KubeError:
             raise
-        except Exception as exc:  # classified below; an unknown failure is still one message, never a trace
+        except KUBE_FAILURES as exc:  # classified below
             raise KubeError(self._read_message(exc, what)) from None
         if not result.get("api_found", True):
             raise KubeError(f"The API server of {self.where} does not serve {api_version} {kind}: cannot {what}.")
