@@ -46,14 +46,28 @@ def write_env(state_dir: Path, url: str, secrets: dict[str, str]) -> None:
 
 
 def host_names(clusters: dict[str, Any]) -> dict[str, str]:
-    """Each cluster's inventory host name, which is also its kubeconfig context: its name, qualified with the
-    resource group and subscription where several clusters share it."""
-    seen: dict[str, int] = {}
-    for c in clusters.values():
-        seen[c["body"]["name"]] = seen.get(c["body"]["name"], 0) + 1
-    return {key: (c["body"]["name"] if seen[c["body"]["name"]] == 1
-                  else f"{c['body']['name']}.{c['resource_group']}.{c['subscription'][:8]}")
-            for key, c in clusters.items()}
+    """Each cluster's inventory host name, which is also its kubeconfig context: its name; where several
+    clusters share it, qualified with the resource group and subscription, then with the type (aks, arc)."""
+    def qualified(c: dict[str, Any]) -> str:
+        return f"{c['body']['name']}.{c['resource_group']}.{c['subscription'][:8]}"
+
+    def count(names: list[str]) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for name in names:
+            seen[name] = seen.get(name, 0) + 1
+        return seen
+
+    by_name = count([c["body"]["name"] for c in clusters.values()])
+    by_qualified = count([qualified(c) for c in clusters.values()])
+    hosts = {}
+    for key, c in clusters.items():
+        name = c["body"]["name"]
+        if by_name[name] > 1:
+            name = qualified(c)
+            if by_qualified[name] > 1:
+                name += ".aks" if c["cluster_type"] == "managedClusters" else ".arc"
+        hosts[key] = name
+    return hosts
 
 
 def inventory(clusters: dict[str, Any], kubeconfig: str | None = None) -> dict[str, Any]:
