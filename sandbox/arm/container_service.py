@@ -1,4 +1,6 @@
-"""Microsoft.ContainerService/managedClusters: GET, full PUT (LRO), lists, and the AKS operation status.
+"""Microsoft.ContainerService/managedClusters: GET, full PUT (LRO), lists, the AKS operation status, and the
+cluster's Trusted Access role bindings (``.../trustedAccessRoleBindings[/{name}]``: list, GET, PUT, DELETE;
+api-versions 2023-09-01 and newer).
 
 Shapes follow azure-mgmt-containerservice 41.8.0 (api 2026-08-01). A PUT replaces the writable
 properties and keeps the read-only ones (fqdn, nodeResourceGroup, powerState ...). Authorized IP
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +20,7 @@ from ..protocol import (ArmError, bad_type, base_url, iso_from_epoch, json_respo
                         opt_object, opt_string, read_json, require_object, string_map)
 from ..state.constants import TENANT_ID
 from ..state.operations import times
-from ..state.seeds import managed_cluster_body, stable_guid
+from ..state.seeds import managed_cluster_body, stable_guid, trusted_access_binding_body
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -31,6 +34,11 @@ ITEM = RG + r"/providers/Microsoft\.ContainerService/managedClusters/(?P<name>[^
 READ_ONLY = ("provisioningState", "powerState", "fqdn", "azurePortalFQDN", "currentKubernetesVersion",
              "nodeResourceGroup", "maxAgentPools", "identityProfile", "resourceUID")
 MAX_AUTHORIZED_RANGES = 200
+BINDINGS = ITEM + r"/trustedAccessRoleBindings"
+BINDING_TYPE = "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings"
+BINDING_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-_.]{0,22}[A-Za-z0-9])?$")
+# The stored bindings of a cluster record: {lower-case name: body}.
+BINDINGS_KEY = "trusted_access_role_bindings"
 
 
 def _validate(body: dict[str, Any]) -> None:
@@ -189,6 +197,8 @@ class ContainerService:
         if (existing or {}).get("provisioning_delay_seconds") is not None:  # a seeded per-cluster delay stays
             record["provisioning_delay_seconds"] = existing["provisioning_delay_seconds"]
         record["seed"] = (existing or {}).get("seed") or {}
+        if (existing or {}).get(BINDINGS_KEY):  # bindings are resources of their own: a cluster PUT keeps them
+            record[BINDINGS_KEY] = existing[BINDINGS_KEY]
         self.world.put_cluster(key, record)  # a new one is a new host for the inventory and the cluster services
         op = self.ops.start("aks", key, "update" if existing else "create", "InProgress",
                             extra={"location": new["location"]}, delay=self.ops.delay_for(record))
@@ -209,8 +219,66 @@ class ContainerService:
             doc["error"] = op["error"]
         return json_response(doc, headers=headers)
 
+    # --- Trusted Access role bindings (ProxyResource; PUT 200/201 and DELETE 202/204 finish at once)
+    def _cluster_of_binding(self, p: dict[str, str]) -> dict[str, Any]:
+        _, c = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
+        if c is None:
+            raise not_found_arm(RTYPE, p["name"], p["rg"])
+        return c
+
+    def _binding_not_found(self, p: dict[str, str]) -> ArmError:
+        return ArmError(404, "NotFound", f"Trusted access role binding '{p['binding']}' was not found in managed "
+                        f"cluster '{p['name']}'.")
+
+    async def list_bindings(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        c = self._cluster_of_binding(p)
+        found = sorted((c.get(BINDINGS_KEY) or {}).values(), key=lambda b: b["name"].lower())
+        return json_response({"value": found, "nextLink": None})
+
+    async def get_binding(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        c = self._cluster_of_binding(p)
+        found = (c.get(BINDINGS_KEY) or {}).get(p["binding"].lower())
+        if found is None:
+            raise self._binding_not_found(p)
+        return json_response(found)
+
+    async def put_binding(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        c = self._cluster_of_binding(p)
+        body = require_object(await read_json(request))
+        if not BINDING_NAME.match(p["binding"]):
+            raise ArmError(400, "InvalidParameter", f"The trusted access role binding name '{p['binding']}' is "
+                           "invalid: 1 to 24 letters, digits, '-', '_' or '.', starting and ending with a letter or "
+                           "digit.", target="trustedAccessRoleBindingName")
+        props = opt_object(body, "properties", "properties") or {}
+        source = props.get("sourceResourceId")
+        if not isinstance(source, str) or not source.startswith("/subscriptions/"):
+            raise ArmError(400, "InvalidParameter", "properties.sourceResourceId is required: the ARM id of the "
+                           "resource the binding trusts.", target="properties.sourceResourceId")
+        roles = props.get("roles")
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) and r for r in roles):
+            raise ArmError(400, "InvalidParameter", "properties.roles must be a non-empty list of role names.",
+                           target="properties.roles")
+        stored = c.setdefault(BINDINGS_KEY, {})
+        existed = p["binding"].lower() in stored
+        binding = trusted_access_binding_body(c["body"]["id"], p["binding"], source, roles)
+        if existed:
+            binding["systemData"]["createdAt"] = stored[p["binding"].lower()]["systemData"]["createdAt"]
+        stored[p["binding"].lower()] = binding
+        self.world.mark_dirty()
+        return json_response(binding, status=200 if existed else 201)
+
+    async def delete_binding(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        c = self._cluster_of_binding(p)
+        if (c.get(BINDINGS_KEY) or {}).pop(p["binding"].lower(), None) is None:
+            return web.Response(status=204)
+        self.world.mark_dirty()
+        return web.Response(status=202)  # done already: no operation headers, so the poller ends at once
+
     def routes(self) -> list[Route]:
         return [
+            Route(BINDINGS, {"GET": self.list_bindings}, "trustedaccess", NS),
+            Route(BINDINGS + r"/(?P<binding>[^/]+)", {"GET": self.get_binding, "PUT": self.put_binding,
+                                                      "DELETE": self.delete_binding}, "trustedaccess", NS),
             Route(RG + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.list_mc}, "containerservice", NS),
             Route(SUB + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.list_mc}, "containerservice", NS),
             Route(ITEM, {"GET": self.get_mc, "PUT": self.put_mc}, "containerservice", NS),

@@ -26,6 +26,11 @@ SPEC_STRINGS = ("name", "cluster_type", "subscription_id", "resource_group", "lo
 # with them, so ARM reports the version a client of the cluster sees. The fallback serves in-process tests.
 KUBERNETES_VERSION = {"value": "1.35.4"}
 SPEC_BOOLS = ("local_accounts", "pod_identity")
+# kubelet_identity: "default" (AKS's own <cluster>-agentpool identity in the node resource group) or "custom"
+# (a user-assigned identity of the user's, as `az aks create --assign-kubelet-identity` sets it).
+KUBELET_IDENTITIES = ("default", "custom")
+MLWORKLOAD_ROLE = "Microsoft.MachineLearningServices/workspaces/mlworkload"
+BINDINGS_KEY = "trusted_access_role_bindings"
 
 
 def _bad(msg: str) -> ArmError:
@@ -54,6 +59,9 @@ def validate_cluster_seed(spec: Any) -> dict[str, Any]:
     tags = spec.get("tags")
     if tags is not None and (not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values())):
         raise _bad("tags must be an object of strings.")
+    if spec.get("kubelet_identity") is not None and spec["kubelet_identity"] not in KUBELET_IDENTITIES:
+        raise _bad("kubelet_identity must be default or custom.")
+    _check_bindings(spec.get("trusted_access_bindings"))
     ctype = VALID_TYPES.get(str(spec.get("cluster_type") or "managedClusters").lower())
     if ctype is None:
         raise _bad("cluster_type must be managedClusters or connectedClusters.")
@@ -69,6 +77,29 @@ def validate_cluster_seed(spec: Any) -> dict[str, Any]:
     seed["resource_group"] = spec.get("resource_group") or DEFAULT_RG
     seed["location"] = spec.get("location") or "eastus"
     return seed
+
+
+def _check_bindings(bindings: Any) -> None:
+    """``trusted_access_bindings``: [{name, source_resource_id, roles?}] (roles default to mlworkload)."""
+    if bindings is None:
+        return
+    if not isinstance(bindings, list):
+        raise _bad("trusted_access_bindings must be a list of {name, source_resource_id, roles}.")
+    for i, b in enumerate(bindings):
+        if not isinstance(b, dict) or not isinstance(b.get("name"), str) or not b["name"] \
+                or not isinstance(b.get("source_resource_id"), str) or not b["source_resource_id"].startswith("/subscriptions/"):
+            raise _bad(f"trusted_access_bindings[{i}] needs a name and a source_resource_id (an ARM id).")
+        roles = b.get("roles", [MLWORKLOAD_ROLE])
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+            raise _bad(f"trusted_access_bindings[{i}].roles must be a non-empty list of strings.")
+
+
+def trusted_access_binding_body(cluster_id: str, name: str, source: str, roles: list[str]) -> dict[str, Any]:
+    """A Trusted Access role binding as AKS returns it (api 2023-09-01 and newer)."""
+    return {"id": f"{cluster_id}/trustedAccessRoleBindings/{name}", "name": name,
+            "type": "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings",
+            "systemData": _sysdata(time.time()),
+            "properties": {"provisioningState": "Succeeded", "sourceResourceId": source, "roles": list(roles)}}
 
 
 def _check_extra_fields(spec: dict[str, Any]) -> None:
@@ -107,6 +138,11 @@ def cluster_record(seed: dict[str, Any]) -> dict[str, Any]:
                               "body": body, "seed": seed}
     if seed.get("provisioning_delay_seconds") is not None:  # this cluster's operations take this long
         record["provisioning_delay_seconds"] = float(seed["provisioning_delay_seconds"])
+    if seed.get("trusted_access_bindings") and seed["cluster_type"] == "managedClusters":
+        record[BINDINGS_KEY] = {
+            b["name"].lower(): trusted_access_binding_body(body["id"], b["name"], b["source_resource_id"],
+                                                           b.get("roles") or [MLWORKLOAD_ROLE])
+            for b in seed["trusted_access_bindings"]}
     return record
 
 
@@ -171,9 +207,12 @@ def managed_cluster_body(spec: dict[str, Any], sub: str, rg: str) -> dict[str, A
         props["servicePrincipalProfile"] = {"clientId": stable_guid(cid, "sp")}
     else:
         props["servicePrincipalProfile"] = {"clientId": "msi"}
+        kubelet = (f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/"
+                   f"userAssignedIdentities/{name}-kubelet" if spec.get("kubelet_identity") == "custom" else
+                   f"/subscriptions/{sub}/resourcegroups/MC_{rg}_{name}_{loc}/providers/"
+                   f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}-agentpool")
         props["identityProfile"] = {"kubeletidentity": {
-            "resourceId": f"/subscriptions/{sub}/resourcegroups/MC_{rg}_{name}_{loc}/providers/"
-                          f"Microsoft.ManagedIdentity/userAssignedIdentities/{name}-agentpool",
+            "resourceId": kubelet,
             "clientId": stable_guid(cid, "kubelet-client"), "objectId": stable_guid(cid, "kubelet-object")}}
         if ident_type == "UserAssigned":
             uai = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}-identity"

@@ -64,6 +64,10 @@ class Clusters:
         found = self.resource()
         if found is None:
             raise self.not_found()
+        return self.facts_of(found)
+
+    def facts_of(self, found: dict[str, Any]) -> ClusterFacts:
+        """The facts of this cluster's resource, as read (ARM JSON)."""
         return cluster_facts(self.cluster_type, found, subscription_id=self.azure.subscription_id,
                              resource_group=self.resource_group, cluster_name=self.cluster_name)
 

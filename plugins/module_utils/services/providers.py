@@ -32,8 +32,25 @@ class Providers:
         return self.azure.client(ResourceManagementClient).providers
 
     def _read(self, namespace: str) -> bool:
+        return self.state(namespace).lower() == "registered"
+
+    def state(self, namespace: str) -> str:
+        """The registration state as Azure reports it (NotRegistered, Registering, Registered, Unregistering)."""
         provider = call(lambda: self._providers.get(namespace), f"read provider {namespace}")
-        return (provider.registration_state or "").lower() == "registered"
+        state = provider.registration_state or "NotRegistered"
+        self._registered[namespace] = state.lower() == "registered"
+        return state
+
+    def register(self, namespace: str, *, wait: bool = True) -> None:
+        """Register `namespace` and (unless not `wait`) wait within wait_timeout until it is Registered."""
+        call(lambda: self._providers.register(namespace), f"register provider {namespace}")
+        if wait:
+            self.wait(namespace)
+
+    def wait(self, namespace: str) -> None:
+        """Wait (within wait_timeout, adaptive polling) until `namespace` is Registered."""
+        self.azure.waiter.until(lambda: self._read(namespace), bool, f"resource provider {namespace} to be registered")
+        self._registered[namespace] = True
 
     def registered(self, namespace: str) -> bool:
         if namespace not in self._registered:
@@ -51,8 +68,5 @@ class Providers:
             raise Refused(f"The subscription has not registered resource provider {namespace}. Register it (az "
                           f"provider register --namespace {namespace}) or set register_provider: true.")
         if not check_mode:
-            call(lambda: self._providers.register(namespace), f"register provider {namespace}")
-            self.azure.waiter.until(lambda: self._read(namespace), bool,
-                                    f"resource provider {namespace} to be registered")
-            self._registered[namespace] = True
+            self.register(namespace)
         return True
