@@ -215,3 +215,22 @@ def test_provider_unregistered_then_registered(sandbox, run_playbook):
     on, again = result_of(run, "on"), result_of(run, "again")
     assert on["passed"] is True and on["changes"] == ["registered provider Microsoft.KubernetesConfiguration"]
     assert again["changed"] is False
+
+
+def test_dcgm_exporter_reused_through_role_gpu(sandbox, run_playbook):
+    nodes = [{"count": 3}, {"name": "gpu", "count": 1, "gpu": 1, "labels": {"agentpool": "gpu"}}]
+    cluster = sandbox.seed_cluster(node_count=4, nodes=nodes, situations=["prometheus_operator", "dcgm_exporter"])
+    kube = kube_target(sandbox, cluster)
+    k = Kube(sandbox, cluster)
+    wait_until(lambda: k.crd("servicemonitors.monitoring.coreos.com"), "the ServiceMonitor CRD")
+    run = run_playbook(playbook(role("first", cluster, kube), show("first"), role("second", cluster, kube),
+                                show("second")))
+    first, second = result_of(run, "first"), result_of(run, "second")
+    assert first["passed"] is True, first["message"]
+    assert first["settings_adjustments"] == {"installPromOp": "False", "installDcgmExporter": "False"}
+    assert "dcgm-exporter reuse objects (role gpu)" in first["changes"]
+    service = k.core.read_namespaced_service("dcgm-exporter-service", "gpu-operator")
+    assert service.spec.ports[0].port == 9400
+    assert k.custom.get_namespaced_custom_object("monitoring.coreos.com", "v1", "azureml", "servicemonitors",
+                                                 "dcgm-exporter-monitor")["metadata"]["labels"] == {"release": "azureml"}
+    assert second["changed"] is False, second["changes"]
