@@ -72,3 +72,74 @@ notes:
   - The Azure SDK's automatic resource provider registration is turned off, so no request writes anything the task
     did not say it would (check mode included).
 """
+
+    # The same options for controller plugins (the inventory aml_clusters): the same names and AZURE_* variables,
+    # given in the inventory source or the environment.
+    PLUGIN = r"""
+options:
+  auth_source:
+    description:
+      - Where the Azure credentials come from, as for the modules.
+      - V(auto) tries, in order, the O(client_id)/O(secret)/O(tenant) options, the E(AZURE_CLIENT_ID)/E(AZURE_SECRET)/E(AZURE_TENANT)
+        environment variables, the O(profile) of C(~/.azure/credentials), a managed identity when E(IDENTITY_ENDPOINT) or
+        E(MSI_ENDPOINT) is set, and finally the Azure CLI login.
+      - V(cli) uses the Azure CLI login (C(az login)); V(env) the environment variables; V(credential_file) C(~/.azure/credentials)
+        (or E(AZURE_CREDENTIAL_FILE)); V(msi) a managed identity (O(client_id) selects a user-assigned one).
+    type: str
+    default: auto
+    choices: [auto, cli, env, credential_file, msi]
+    env:
+      - name: ANSIBLE_AZURE_AUTH_SOURCE
+  profile:
+    description:
+      - Section of the credential file to read.
+    type: str
+    env:
+      - name: AZURE_PROFILE
+  subscription_id:
+    description:
+      - The credential's subscription, listed when O(subscriptions) is not given.
+    type: str
+    env:
+      - name: AZURE_SUBSCRIPTION_ID
+  client_id:
+    description:
+      - Service principal application (client) ID, or the client ID of a user-assigned managed identity with O(auth_source=msi).
+    type: str
+    env:
+      - name: AZURE_CLIENT_ID
+  secret:
+    description:
+      - Service principal secret. Prefer E(AZURE_SECRET), or a vaulted value, to writing it in the inventory file.
+    type: str
+    env:
+      - name: AZURE_SECRET
+  tenant:
+    description:
+      - Microsoft Entra ID tenant of the service principal.
+    type: str
+    env:
+      - name: AZURE_TENANT
+  cloud_environment:
+    description:
+      - "The Azure cloud: V(AzureCloud), V(AzureChinaCloud) or V(AzureUSGovernment), or the URL of a cloud's metadata
+        endpoint (Azure Stack Hub, or the collection's local sandbox)."
+    type: str
+    default: AzureCloud
+    env:
+      - name: AZURE_CLOUD_ENVIRONMENT
+  cert_validation_mode:
+    description:
+      - V(ignore) skips TLS certificate validation of Azure endpoints, for test clouds only.
+      - To trust a private CA, point E(REQUESTS_CA_BUNDLE) at it instead.
+    type: str
+    choices: [validate, ignore]
+    default: validate
+    env:
+      - name: AZURE_CERT_VALIDATION_MODE
+requirements:
+  - python >= 3.11
+  - azure-identity
+  - azure-core
+  - azure-mgmt-core
+"""

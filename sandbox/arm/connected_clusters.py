@@ -1,4 +1,4 @@
-"""Microsoft.Kubernetes/connectedClusters: GET and lists (azure-mgmt-hybridkubernetes 2.0.0, api 2026-05-01).
+"""Microsoft.Kubernetes/connectedClusters: GET and lists paged by nextLink (azure-mgmt-hybridkubernetes 2.0.0, api 2026-05-01).
 
 Arc clusters are created by seeding (POST /_sandbox/clusters), since connecting one needs an agent.
 """
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..protocol import json_response, not_found_arm
+from .paging import DEFAULT_PAGE_SIZE, page
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ class ConnectedClusters:
         return json_response(c["body"])
 
     async def list_cc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return json_response({"value": self.world.cluster_bodies("connectedClusters", p["sub"], p.get("rg", "")),
-                              "nextLink": None})
+        return page(request, self.world.cluster_bodies("connectedClusters", p["sub"], p.get("rg", "")),
+                    self.world.settings.get("cluster_page_size", DEFAULT_PAGE_SIZE))
 
     def routes(self) -> list[Route]:
         return [

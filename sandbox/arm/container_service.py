@@ -21,6 +21,7 @@ from ..protocol import (ArmError, bad_type, base_url, iso_from_epoch, json_respo
 from ..state.constants import TENANT_ID
 from ..state.operations import times
 from ..state.seeds import managed_cluster_body, stable_guid, trusted_access_binding_body
+from .paging import DEFAULT_PAGE_SIZE, page
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -129,7 +130,8 @@ class ContainerService:
         return json_response(c["body"])
 
     async def list_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return json_response({"value": self.world.cluster_bodies("managedClusters", p["sub"], p.get("rg", ""))})
+        return page(request, self.world.cluster_bodies("managedClusters", p["sub"], p.get("rg", "")),
+                    self.world.settings.get("cluster_page_size", DEFAULT_PAGE_SIZE))
 
     async def put_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
         body = require_object(await read_json(request))

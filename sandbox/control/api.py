@@ -30,7 +30,8 @@ from ..state.reqlog import MASK, RequestLog
 from ..state.seeds import CLUSTER_RTYPES, VALID_TYPES, subscription_record
 from ..state.world import World
 
-NUMERIC_SETTINGS = ("provisioning_delay_seconds", "registration_delay_seconds", "page_size", "token_lifetime_seconds")
+NUMERIC_SETTINGS = ("provisioning_delay_seconds", "registration_delay_seconds", "page_size", "cluster_page_size",
+                    "token_lifetime_seconds")
 PROVIDER_STATES = ("Registered", "NotRegistered", "Registering", "Unregistering")
 P = r"/_sandbox"
 
@@ -74,8 +75,9 @@ def check_settings(body: Any) -> dict[str, Any]:
                             "0..3600.")
     if "metadata_form" in body and body["metadata_form"] not in METADATA_FORMS:
         raise _bad_settings(f"metadata_form must be one of {list(METADATA_FORMS)}.")
-    if "page_size" in body and (not is_int(body["page_size"]) or body["page_size"] < 1):
-        raise _bad_settings("page_size must be an integer >= 1.")
+    for k in ("page_size", "cluster_page_size"):
+        if k in body and (not is_int(body[k]) or body[k] < 1):
+            raise _bad_settings(f"{k} must be an integer >= 1.")
     if "failure_rules" in body:
         check_rules(body["failure_rules"])
     if "ratelimits" in body:

@@ -23,6 +23,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "retry_after_seconds": None,
     "registration_delay_seconds": 1.0,
     "page_size": 50,
+    # The cluster lists (managedClusters, connectedClusters) page as ARM does, 100 a page.
+    "cluster_page_size": 100,
     "token_lifetime_seconds": 3600,
     "metadata_form": "object",
     "failure_rules": [],

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The door to Azure for controller plugins (the inventory): the modules' cloud selection, credential choice,
+user agent and jittered retries (module_utils/arm/auth.py and client.py), on one azure-core pipeline that reads
+ARM JSON. Raises AuthError or AzureCallError (module_utils/arm/errors.py), never exits.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import (
+    RETRY_SETTINGS,
+    JitteredRetryPolicy,
+    policies,
+)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError, AzureCallError
+
+SDK_IMPORT_ERROR: Exception | None
+try:
+    import requests
+    from azure.core import PipelineClient
+    from azure.core.exceptions import AzureError, HttpResponseError
+    from azure.core.pipeline.transport import RequestsTransport
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+except ImportError as exc:  # reported by the plugin as a missing requirement
+    SDK_IMPORT_ERROR = exc
+    AzureError = LookupError
+else:
+    SDK_IMPORT_ERROR = None
+
+# The auth options of doc fragment azureml.kubernetes.azure.PLUGIN (the modules' names and variables).
+AUTH_OPTIONS = ("auth_source", "profile", "subscription_id", "client_id", "secret", "tenant", "cloud_environment",
+                "cert_validation_mode")
+
+
+class ArmSession:
+    """One cloud, one credential, one pipeline: GETs of ARM JSON, safe to share between threads."""
+
+    def __init__(self, options: Mapping[str, Any], environ: Mapping[str, str] | None = None,
+                 run_command: Callable[[list[str]], tuple[int, str, str]] | None = None, pool_size: int = 10) -> None:
+        if SDK_IMPORT_ERROR is not None or auth.IMPORT_ERROR is not None:
+            raise AuthError("The inventory needs the Python packages azure-identity, azure-core and azure-mgmt-core "
+                            "(pip install -r requirements.txt of the collection) in the Python that runs Ansible: "
+                            f"{SDK_IMPORT_ERROR or auth.IMPORT_ERROR}")
+        self.options = {k: options.get(k) for k in AUTH_OPTIONS}
+        self.options["auth_source"] = self.options["auth_source"] or "auto"
+        self.environ = dict(os.environ if environ is None else environ)
+        self.run_command = run_command
+        self.pool_size = max(1, pool_size)
+
+    @property
+    def verify_tls(self) -> bool:
+        return self.options.get("cert_validation_mode") != "ignore"
+
+    @cached_property
+    def cloud(self) -> auth.Cloud:
+        return auth.resolve_cloud(self.options.get("cloud_environment"), self.verify_tls)
+
+    @cached_property
+    def choice(self) -> auth.AuthChoice:
+        credential_file = None
+        if self.options["auth_source"] in ("auto", "credential_file"):
+            credential_file = auth.read_credential_file(
+                self.environ.get("AZURE_CREDENTIAL_FILE", "~/.azure/credentials"), self.options.get("profile"))
+        return auth.choose_auth(self.options, self.environ, credential_file)
+
+    @cached_property
+    def credential(self) -> Any:
+        try:
+            return auth.build_credential(self.choice, self.cloud, self.verify_tls)
+        except ValueError as exc:  # azure-identity refuses a malformed tenant or authority
+            raise AuthError(f"The credentials are not usable: {exc}. Check the inventory's tenant, client_id and "
+                            "cloud_environment options (or AZURE_TENANT, AZURE_CLIENT_ID, "
+                            "AZURE_CLOUD_ENVIRONMENT).") from exc
+
+    def default_subscription(self) -> str | None:
+        """The credential's own subscription: the option, AZURE_SUBSCRIPTION_ID, or the Azure CLI's default."""
+        subscription = self.options.get("subscription_id") or self.choice.subscription_id
+        if not subscription and self.choice.kind == "cli" and self.run_command is not None:
+            subscription = auth.cli_default_subscription(self.run_command)
+        return subscription or None
+
+    @cached_property
+    def _client(self) -> Any:
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_size)
+        session.mount("https://", adapter)
+        transport = RequestsTransport(session=session, session_owner=False,
+                                      **({} if self.verify_tls else {"connection_verify": False}))
+        retry = JitteredRetryPolicy(**RETRY_SETTINGS)
+        return PipelineClient(self.cloud.resource_manager, policies=policies(self.credential, self.cloud.scope, retry),
+                              transport=transport)
+
+    def url(self, path: str, api_version: str) -> str:
+        """An ARM path (or an absolute nextLink) with this api-version, as the SDK pagers rewrite nextLinks."""
+        parts = urlsplit(path if "://" in path else self.cloud.resource_manager + path)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "api-version"]
+        query.append(("api-version", api_version))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="$"), ""))
+
+    def get(self, path: str, api_version: str, action: str) -> dict[str, Any] | None:
+        """GET one ARM document; None on 404; AzureCallError naming `action` on any other failure."""
+        try:
+            response = self._client.send_request(HttpRequest("GET", self.url(path, api_version)))
+            if response.status_code == 404:
+                return None
+            if response.status_code != 200:
+                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+            return response.json()
+        except (AzureError, ValueError) as exc:
+            raise AzureCallError(exc, action) from exc
+
+    def page_getter(self, api_version: str, action: str) -> Callable[[str], dict[str, Any]]:
+        """A get_page for module_utils.aml.inventory.walk_pages: a missing scope is an empty page."""
+        def get_page(url: str) -> dict[str, Any]:
+            return self.get(url, api_version, action) or {"value": [], "nextLink": None}
+        return get_page
