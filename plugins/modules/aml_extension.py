@@ -86,8 +86,10 @@ options:
     description:
       - Protected configuration settings (C(--config-protected)). Azure stores them encrypted and never returns them.
       - C(sslCertPemFile) and C(sslKeyPemFile) are paths on the controller to the PEM certificate (chain) and its key
-        without a passphrase; the files are checked (they parse, and the key matches the certificate) and their
-        content is sent as C(scoringFe.sslCert) and C(scoringFe.sslKey).
+        without a passphrase; before any write the files go through the certificate checker of
+        M(azureml.kubernetes.aml_tls_check) (they parse, the key matches the server certificate, every certificate is
+        valid now, the chain is in order, C(sslCname) is covered by a DNS subjectAltName; a certificate expiring within
+        30 days is warned about) and their content is sent as C(scoringFe.sslCert) and C(scoringFe.sslKey).
       - C(azure_log_analytics.connection_string) is the shared key of an existing Log Analytics workspace.
       - C(relayServerConnectionString) uses an existing Azure Relay hybrid connection on an Arc-enabled cluster instead of
         creating one.

@@ -50,7 +50,7 @@ def name(common_name: str) -> x509.Name:
 
 
 def certificate(key: PrivateKey, common_name: str = DEFAULT_NAME, dns_names: Iterable[str] = (DEFAULT_NAME,), *,
-                days_valid: int = 30, expired: bool = False, not_yet_valid: bool = False,
+                days_valid: int = 90, expired: bool = False, not_yet_valid: bool = False,
                 issuer_key: Optional[PrivateKey] = None, issuer_name: Optional[x509.Name] = None,
                 ca: Optional[bool] = None) -> x509.Certificate:
     """A certificate for ``key``, self-signed unless ``issuer_key``/``issuer_name`` are given.

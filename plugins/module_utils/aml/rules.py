@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every rule on the settings, checked before anything is written (pure).
 
-The CLI's rules plus the ones it lacks: PEM files that parse and match, no ``sslSecret`` together with the
-PEM pair, internal load balancer on AKS only, no update that turns both workloads off, no Azure resource the
+The CLI's rules plus the ones it lacks: PEM files that pass the certificate checker (``tls.check``: parse,
+no passphrase, key matches, valid now, chain in order, ``sslCname`` covered by a subjectAltName), no
+``sslSecret`` together with the PEM pair, internal load balancer on AKS only, no update that turns both workloads off, no Azure resource the
 CLI would create and this collection does not (``servicebus.enabled``, ``logAnalyticsWS``).
 
 Updates (``operation='update'``, ``current_settings`` = the extension's public settings on Azure): the rules
@@ -124,13 +125,15 @@ def _check_tls_material(view: Mapping[str, str], normalised: Normalised, inferen
 
 
 def _check_pem_files(normalised: Normalised, cname: str | None, problems: list[str], warnings: list[str]) -> None:
+    # The collection's one certificate checker (aml/tls.check): passphrase, key match, validity dates, chain
+    # order, and sslCname against the subjectAltNames; every refusal comes before any write.
     try:
-        pair = tls.load_pem_pair(normalised.protected["sslCertPemFile"], normalised.protected["sslKeyPemFile"])
+        pair = tls.load_pem_pair(normalised.protected["sslCertPemFile"], normalised.protected["sslKeyPemFile"],
+                                 cname=cname)
     except tls.PemError as exc:
         problems.extend(exc.problems)
         return
     warnings.extend(pair.warnings)
-    warnings.extend(tls.cname_warnings(pair, cname))
 
 
 def _check_internal_load_balancer(view: Mapping[str, str], cluster: ClusterFacts, problems: list[str]) -> None:

@@ -15,7 +15,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import sett
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import DesiredExtension
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import AmlSettingsError
-from ansible_collections.azureml.kubernetes.tests.unit.plugins.module_utils.fixtures import pki
+from ansible_collections.azureml.kubernetes.tests.support import pki
 
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
 AKS_ID = "/subscriptions/%s/resourceGroups/rg-aml-sandbox/providers/Microsoft.ContainerService/managedClusters/aks-aml-demo" % SUB
@@ -626,11 +626,17 @@ def test_pem_problems_become_setting_problems(tmp_path, pem):
     assert "does not match" in problems_of(HTTPS, {"sslCertPemFile": cert, "sslKeyPemFile": pem.key})[0]
 
 
-def test_expired_and_uncovered_certificate_warn(tmp_path):
+def test_expired_and_uncovered_certificate_are_refused(tmp_path):
     files = pki.write_pair(tmp_path, expired=True, dns_names=("other.example.com",))
+    problems = problems_of(HTTPS, {"sslCertPemFile": files.cert, "sslKeyPemFile": files.key})
+    assert [p.split(" ")[0] for p in problems] == ["sslCertPemFile:", "sslCname"]
+    assert "expired on" in problems[0] and "'aml.example.com' is not covered" in problems[1]
+
+
+def test_certificate_near_expiry_warns(tmp_path):
+    files = pki.write_pair(tmp_path, days_valid=10)
     desired, warnings = run(HTTPS, {"sslCertPemFile": files.cert, "sslKeyPemFile": files.key})
-    assert [w.split(" ")[0] for w in warnings] == ["sslCertPemFile:", "sslCname"]
-    assert "expired" in warnings[0] and "'aml.example.com' is not covered" in warnings[1]
+    assert [w.split(" ")[0] for w in warnings] == ["sslCertPemFile:"] and "expires on" in warnings[0]
     assert set(desired.protected) == {"scoringFe.sslCert", "scoringFe.sslKey"}
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import tls
-from ansible_collections.azureml.kubernetes.tests.unit.plugins.module_utils.fixtures import pki
+from ansible_collections.azureml.kubernetes.tests.support import pki
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +46,14 @@ def test_full_chain_is_accepted_and_leaf_is_checked(tmp_path):
     ca = pki.certificate(ca_key, common_name="Test CA", dns_names=())
     leaf = pki.certificate(leaf_key, issuer_key=ca_key, issuer_name=ca.subject)
     cert = pki.write(tmp_path, "chain.pem", pki.cert_pem(leaf) + pki.cert_pem(ca))
-    assert tls.load_pem_pair(cert, pki.write(tmp_path, "leaf.pem", pki.key_pem(leaf_key))).subject == "CN=aml.example.com"
-    # The CA's key is not the leaf's key, even though the CA certificate is in the chain.
+    pair = tls.load_pem_pair(cert, pki.write(tmp_path, "leaf.pem", pki.key_pem(leaf_key)))
+    assert pair.subject == "CN=aml.example.com" and pair.verdict.chain_length == 2
+    # The CA's key belongs to the second certificate: the server certificate must come first.
     problems = _problems(cert, pki.write(tmp_path, "ca.pem", pki.key_pem(ca_key)))
-    assert problems == ["sslKeyPemFile does not match the certificate in sslCertPemFile: give the key the "
-                        "certificate was issued for"]
+    assert problems == ["sslKeyPemFile belongs to certificate 2 of 2 in sslCertPemFile, not to the first (health "
+                        "check E40007): order it "
+                        "server certificate first, then each certificate's issuer (intermediates, then the root, "
+                        "which may be left out)"]
 
 
 def test_tilde_is_expanded(rsa_pair, monkeypatch):
@@ -113,38 +116,6 @@ def test_mismatched_pair(tmp_path):
     assert _problems(first.cert, second.key)[0].startswith("sslKeyPemFile does not match the certificate")
 
 
-def test_expired_certificate_warns(tmp_path):
-    files = pki.write_pair(tmp_path, expired=True)
-    pair = tls.load_pem_pair(files.cert, files.key)
-    assert len(pair.warnings) == 1
-    assert pair.warnings[0].startswith("sslCertPemFile: the certificate expired on ")
-
-
-@pytest.mark.parametrize("cname, covered", [
-    ("aml.example.com", True),
-    ("AML.Example.COM.", True),
-    ("x.apps.example.com", True),
-    ("apps.example.com", False),
-    ("a.b.apps.example.com", False),
-    ("other.example.com", False),
-])
-def test_cname_coverage(rsa_pair, cname, covered):
-    warnings = tls.cname_warnings(tls.load_pem_pair(rsa_pair.cert, rsa_pair.key), cname)
-    assert (warnings == []) is covered
-    if not covered:
-        assert warnings == ["sslCname %r is not covered by the certificate in sslCertPemFile (it names: "
-                            "aml.example.com, *.apps.example.com); clients will reject the endpoint's "
-                            "certificate (health check E40007)" % cname]
-
-
-def test_cname_falls_back_to_common_name_without_san(tmp_path):
-    files = pki.write_pair(tmp_path, common_name="cn-only.example.com", dns_names=())
-    pair = tls.load_pem_pair(files.cert, files.key)
-    assert tls.cname_warnings(pair, "cn-only.example.com") == []
-    assert "it names: cn-only.example.com" in tls.cname_warnings(pair, "x.example.com")[0]
-    assert tls.cname_warnings(pair, None) == []
-
-
 def _cli_encoding(path):
     # Verbatim from the CLI's __set_inference_ssl_from_file.
     with open(path) as f:
@@ -177,17 +148,17 @@ def test_missing_cryptography_is_reported(monkeypatch, rsa_pair):
     assert "No module named" in info.value.import_error
 
 
-def test_a_checked_pair_is_not_parsed_again_until_a_file_changes(tmp_path, monkeypatch):
+def test_a_key_is_parsed_once_per_content(tmp_path, monkeypatch):
     files = pki.write_pair(tmp_path, pki.rsa_key())
-    first = tls.load_pem_pair(files.cert, files.key)
+    tls.load_pem_pair(files.cert, files.key)
     parsed = []
-    real_parse = tls._parse_private_key  # pylint: disable=protected-access
-    monkeypatch.setattr(tls, "_parse_private_key", lambda *a: parsed.append(1) or real_parse(*a))
-    assert tls.load_pem_pair(files.cert, files.key) is first
+    real_load = tls.serialization.load_pem_private_key
+    monkeypatch.setattr(tls.serialization, "load_pem_private_key", lambda *a, **k: parsed.append(1) or real_load(*a, **k))
+    assert tls.load_pem_pair(files.cert, files.key).verdict.ok
     assert parsed == []
     other = pki.write_pair(tmp_path, pki.ec_key(), prefix="other")
     with open(files.key, "wb") as handle, open(other.key, "rb") as source:
-        handle.write(source.read() + b"\n")  # another key (and size): a new identity, checked again
+        handle.write(source.read())
     with pytest.raises(tls.PemError, match="does not match"):
         tls.load_pem_pair(files.cert, files.key)
     assert parsed == [1]
