@@ -11,7 +11,7 @@ version_added: 0.2.0
 description:
   - Reads an AKS or Azure Arc-enabled cluster from Azure (the cluster, the resource providers, and on AKS its Trusted
     Access role bindings) and from its Kubernetes API (nodes, workloads, CRDs, namespace C(azureml), the privileged
-    SCC on OpenShift), and returns its facts with a list of preflight items, each with C(status) C(pass), C(warn) or
+    SCC on OpenShift), and returns its facts with a list of preflight items (RV(checks)), each with C(status) C(pass), C(warn) or
     C(fail), the reason and the documented fix.
   - "Checks: providers registered (C(Microsoft.KubernetesConfiguration); C(Microsoft.ContainerService) on AKS;
     C(Microsoft.Kubernetes) and C(Microsoft.Relay) on Arc); on AKS a service-principal cluster fails (managed identity
@@ -134,8 +134,8 @@ passed:
   description: No item failed.
   returned: success
   type: bool
-items:
-  description: The preflight items, in a fixed order.
+checks:
+  description: The preflight items, in a fixed order (not C(items), which Jinja's dot notation cannot reach).
   returned: success
   type: list
   elements: dict

@@ -30,7 +30,7 @@ def info(title: str, cluster: dict[str, Any], kube: dict[str, str], **args: Any)
 
 
 def items(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {i["id"]: i for i in result["items"]}
+    return {i["id"]: i for i in result["checks"]}
 
 
 def run_info(sandbox, run_playbook, cluster, **args) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def result_of(run, title: str) -> dict[str, Any]:
 
 
 def items(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {i["id"]: i for i in result["items"]}
+    return {i["id"]: i for i in result["checks"]}
 
 
 class Kube:

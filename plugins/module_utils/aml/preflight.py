@@ -4,7 +4,7 @@
 
 ``evaluate(facts, options)`` turns what was read of a cluster (``Facts``: the Azure side and the Kubernetes
 side, gathered by ``runners/cluster_info``) and what the user asked for (``Options``) into one report:
-``items`` (each ``{id, status: pass|warn|fail, reason, fix}``), ``settings_adjustments`` (extension settings
+``checks`` (each ``{id, status: pass|warn|fail, reason, fix}``), ``settings_adjustments`` (extension settings
 the prerequisites call for, e.g. ``inferenceRouterHA: "False"``), ``actions`` (the Kubernetes changes the role
 ``prerequisites`` makes: the SCC users to add, the ``prom-kubelet`` ServiceMonitor, the Helm ownership
 metadata), and ``passed`` (no item failed). Sources: ``azureml-kubernetes-docs.md`` §0, §2, §5 and
@@ -728,7 +728,7 @@ def evaluate(facts: Facts, options: Options) -> dict[str, Any]:
     message = (f"{len(items) - len(failed) - len(warned)} passed, {len(warned)} warnings, {len(failed)} failed"
                + (": " + " ".join(f"[{i['id']}] {i['reason']}" for i in failed) if failed else "."))
     return {
-        "items": items,
+        "checks": items,
         "passed": not failed,
         "failed_checks": [i["id"] for i in failed],
         "warned_checks": [i["id"] for i in warned],

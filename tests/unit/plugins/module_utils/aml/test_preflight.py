@@ -11,17 +11,18 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import pref
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
 OTHER_SUB = "6b1e4d4a-0000-4000-8000-00000000b002"
 WS = f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws1"
-ALL_PROVIDERS = {ns: "Registered" for ns in ("Microsoft.KubernetesConfiguration", "Microsoft.ContainerService",
-                                              "Microsoft.Kubernetes", "Microsoft.Relay")}
+PROVIDER_NAMES = ("Microsoft.KubernetesConfiguration", "Microsoft.ContainerService", "Microsoft.Kubernetes",
+                  "Microsoft.Relay")
+ALL_PROVIDERS = {ns: "Registered" for ns in PROVIDER_NAMES}
+KUBELET = (f"/subscriptions/{SUB}/resourcegroups/MC_rg_aks1_eastus/providers/Microsoft.ManagedIdentity/"
+           "userAssignedIdentities/aks1-agentpool")
 
 
 def aks(**props) -> dict:
     body = {"name": "aks1", "location": "eastus", "identity": {"type": "SystemAssigned"},
             "properties": {"servicePrincipalProfile": {"clientId": "msi"}, "disableLocalAccounts": False,
                            "nodeResourceGroup": "MC_rg_aks1_eastus",
-                           "identityProfile": {"kubeletidentity": {"resourceId": f"/subscriptions/{SUB}/resourcegroups/"
-                                               "MC_rg_aks1_eastus/providers/Microsoft.ManagedIdentity/"
-                                               "userAssignedIdentities/aks1-agentpool"}},
+                           "identityProfile": {"kubeletidentity": {"resourceId": KUBELET}},
                            "apiServerAccessProfile": {"authorizedIPRanges": []},
                            "agentPoolProfiles": [{"name": "sys", "count": 3}]}}
     body["properties"].update(props)
@@ -47,7 +48,7 @@ def facts(cluster=None, cluster_type="managedClusters", **kw) -> pf.Facts:
 
 
 def by_id(report) -> dict:
-    return {i["id"]: i for i in report["items"]}
+    return {i["id"]: i for i in report["checks"]}
 
 
 def run(f=None, **options) -> dict:
@@ -63,20 +64,20 @@ def test_a_healthy_aks_cluster_passes():
     report = run()
     assert report["passed"] is True and report["failed_checks"] == []
     assert report["settings_adjustments"] == {}
-    assert [i["id"] for i in report["items"]] == [
+    assert [i["id"] for i in report["checks"]] == [
         "provider/Microsoft.KubernetesConfiguration", "provider/Microsoft.ContainerService", "identity",
         "local_accounts", "authorized_ip_ranges", "pod_identity", "kubelet_identity", "subscription",
         "inference_router_ha", "capacity", "openshift", "prometheus_operator", "volcano", "dcgm_exporter",
         "helm_ownership", "namespace", "proxy"]
-    assert all(set(i) >= {"id", "status", "reason", "fix"} for i in report["items"])
-    assert all(i["fix"] is None for i in report["items"] if i["status"] == "pass")
+    assert all(set(i) >= {"id", "status", "reason", "fix"} for i in report["checks"])
+    assert all(i["fix"] is None for i in report["checks"] if i["status"] == "pass")
     assert report["actions"] == {"scc": None, "objects": [], "helm_ownership": [], "dcgm_reuse": False}
     assert report["message"].endswith("0 failed.")
 
 
 def test_arc_items_and_providers():
     report = run(facts(cluster_type="connectedClusters"))
-    ids = [i["id"] for i in report["items"]]
+    ids = [i["id"] for i in report["checks"]]
     assert ids[:4] == ["provider/Microsoft.KubernetesConfiguration", "provider/Microsoft.Kubernetes",
                        "provider/Microsoft.Relay", "connectivity"]
     assert "identity" not in ids and report["passed"]
@@ -249,8 +250,8 @@ def test_capacity_fails_below_the_requests():
     small = facts(nodes=[node(f"n{i}", cpu="250m", memory="8Gi") for i in range(3)])
     got = by_id(run(small, sizing="test"))["capacity"]
     assert got["status"] == "fail" and "750m CPU" in got["reason"] and "request" in got["reason"]
-    assert got["requests"]["cpu"].endswith("m") and got["allocatable"] == {"cpu": "750m", "memory": "24576Mi",
-                                                                            "nodes": 3}
+    assert got["requests"]["cpu"].endswith("m")
+    assert got["allocatable"] == {"cpu": "750m", "memory": "24576Mi", "nodes": 3}
 
 
 def test_production_minimum_and_limits():

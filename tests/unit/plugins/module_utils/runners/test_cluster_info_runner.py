@@ -72,6 +72,6 @@ def test_decide_is_the_preflight_report():
                             providers={"Microsoft.KubernetesConfiguration": "Registered",
                                        "Microsoft.Kubernetes": "Registered", "Microsoft.Relay": "NotRegistered"})
     report = runner.decide(facts, PARAMS)
-    got = {i["id"]: i for i in report["items"]}
+    got = {i["id"]: i for i in report["checks"]}
     assert got["provider/Microsoft.Relay"]["status"] == "warn"  # being registered by this run
     assert report == preflight.evaluate(facts, runner.options_of(PARAMS))
