@@ -174,7 +174,7 @@ secret:
     type:
       description: Its type (V(Opaque) expected).
       type: str
-    keys:
+    data_keys:
       description: The keys of its data (names only).
       type: list
       elements: str

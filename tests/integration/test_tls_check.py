@@ -79,7 +79,7 @@ def test_the_secret_in_the_cluster(sandbox, run_playbook, tmp_path):
     alone = run.task("secret alone")
     assert alone["ok"] is True and alone["source"] == "secret"
     assert alone["fingerprint_sha256"] == pki_fingerprint(installed)
-    assert alone["secret"]["type"] == "Opaque" and alone["secret"]["keys"] == ["cert.pem", "key.pem"]
+    assert alone["secret"]["type"] == "Opaque" and alone["secret"]["data_keys"] == ["cert.pem", "key.pem"]
     assert alone["secret"]["certificate"]["subject"] == "CN=ml.contoso.com"
     assert run.task("same pair")["secret"]["matches"] is True
     assert run.task("other pair")["secret"]["matches"] is False and run.task("other pair")["ok"] is True

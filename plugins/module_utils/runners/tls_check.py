@@ -116,14 +116,14 @@ def judge_secret(secret: Mapping[str, Any] | None, name: str, namespace: str, *,
     """The verdict on an existing ``sslSecret`` (pure): its type, its keys and its certificate; never its data."""
     where = secret_where(name, namespace)
     result: dict[str, Any] = {"name": name, "namespace": namespace, "exists": secret is not None, "type": None,
-                              "keys": [], "certificate": None, "problems": [], "cautions": []}
+                              "data_keys": [], "certificate": None, "problems": [], "cautions": []}
     if secret is None:
         result["problems"].append("%s does not exist: create it (role azureml.kubernetes.tls) or set sslSecret to "
                                   "the name of the Secret that holds cert.pem and key.pem" % where)
         return result
     kind = secret.get("type") or SECRET_TYPE
     keys = sorted((secret.get("data") or {}).keys())
-    result.update(type=kind, keys=keys)
+    result.update(type=kind, data_keys=keys)
     if kind != SECRET_TYPE:
         result["problems"].append("%s is of type %s; the extension's sslSecret is an Opaque Secret with keys cert.pem "
                                   "(the full chain) and key.pem: recreate it as Opaque" % (where, kind))

@@ -57,7 +57,7 @@ def view(namespace: str, namespace_exists: bool, name: str, secret_type: str | N
     """What the diff shows of one side: names, type, keys, fingerprints; never PEM."""
     secret = None
     if secret_type is not None:
-        secret = {"name": name, "type": secret_type, "keys": sorted(keys),
+        secret = {"name": name, "type": secret_type, "data_keys": sorted(keys),
                   "cert.pem": {"certificate_sha256": tls.fingerprint(cert) if cert else None,
                                "content_sha256": pem_digest(cert)},
                   "key.pem": {"content_sha256": pem_digest(key)}}

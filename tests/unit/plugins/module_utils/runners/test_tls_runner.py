@@ -43,7 +43,7 @@ def test_decide_create_with_and_without_namespace(pairs):
     assert (decision.action, decision.create_namespace) == ("create", False)
     assert decision.before["secret"] is None
     assert decision.after["secret"]["cert.pem"]["certificate_sha256"] == pki_fp(first)
-    assert decision.after["secret"]["keys"] == ["cert.pem", "key.pem"]
+    assert decision.after["secret"]["data_keys"] == ["cert.pem", "key.pem"]
 
 
 def pki_fp(issued):
@@ -66,7 +66,7 @@ def test_decide_rotation_keeps_other_keys(pairs):
     assert decision.action == "rotate"
     assert decision.before["secret"]["cert.pem"]["certificate_sha256"] == pki_fp(first)
     assert decision.after["secret"]["cert.pem"]["certificate_sha256"] == pki_fp(second)
-    assert decision.after["secret"]["keys"] == ["cert.pem", "key.pem", "note"]
+    assert decision.after["secret"]["data_keys"] == ["cert.pem", "key.pem", "note"]
     assert decide(NS, secret(None, extra={"tls.crt": "eA=="}), second).action == "rotate"
 
 
