@@ -119,14 +119,21 @@ class ClusterServices:
             return
         async with self._lock:
             wanted = self.clusters()
+            changed = False
             for key, info in list(self.running.items()):
                 if key not in wanted or wanted[key].seed != info.seed:
                     await self._each("stop_cluster", info)
                     del self.running[key]
+                    changed = True
             for key, info in wanted.items():
                 if key not in self.running:
                     await self._each("start_cluster", info)
                     self.running[key] = info
+                    changed = True
+            for service in self.hooks.cluster_services if changed else ():
+                synced = getattr(service, "synced", None)  # optional: once after the batch
+                if synced is not None:
+                    await synced()
 
     async def stop_all(self) -> None:
         """Shutdown: the services close, keeping what they hold (a restart finds every cluster as it was);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,14 @@ IDLE_STOP_SECONDS = 900.0
 # Starting an API server costs seconds of CPU: two at a time keep a 2-core machine responsive.
 PARALLEL_STARTS = 2
 PIPE_CHUNK = 65536
+
+
+def _raise_open_files_limit() -> None:
+    """Every cluster holds a listening socket (its public port): a 1,000-cluster world needs more than the
+    usual soft limit of 1,024 open files."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 1 << 20, hard))
 
 
 def memory_bound() -> int:
@@ -81,6 +90,7 @@ class KubeClusters:
         """`context_names()` maps lower-cased ARM ids to kubeconfig context names (the inventory's host
         names); without it a context is named after its cluster."""
         self.context_names = context_names
+        _raise_open_files_limit()
         self.directory = state_dir / "kube"
         self.kubeconfig_path = state_dir / "kubeconfig"
         self.binaries = binaries
@@ -126,8 +136,9 @@ class KubeClusters:
         await self.etcd.stop()
 
     # --- the clusters the ARM world has
-    async def add(self, arm_id: str, name: str, pools: tuple[NodePool, ...]) -> KubeCluster:
-        """Make a cluster reachable (its public port listens); its processes start on first use."""
+    async def add(self, arm_id: str, name: str, pools: tuple[NodePool, ...], write: bool = True) -> KubeCluster:
+        """Make a cluster reachable (its public port listens); its processes start on first use. With
+        `write=False` the caller writes the kubeconfig once after a batch (`write_kubeconfig()`)."""
         key = cluster_key(arm_id)
         existing = self.clusters.get(key)
         if existing:
@@ -138,10 +149,11 @@ class KubeClusters:
                               plane=ControlPlane(name, key, directory, self.binaries, self.etcd.url))
         self.clusters[key] = cluster
         await self._listen(cluster)
-        self._write_kubeconfig()
+        if write:
+            self.write_kubeconfig()
         return cluster
 
-    async def remove(self, arm_id: str) -> None:
+    async def remove(self, arm_id: str, write: bool = True) -> None:
         """A deleted cluster: its processes stop and its objects, certificates and port go."""
         cluster = self.clusters.pop(cluster_key(arm_id), None)
         if cluster is None:
@@ -153,7 +165,8 @@ class KubeClusters:
         await asyncio.get_running_loop().run_in_executor(
             None, self.etcd.delete_prefix, f"/clusters/{cluster.key}/")
         shutil.rmtree(cluster.plane.directory, ignore_errors=True)
-        self._write_kubeconfig()
+        if write:
+            self.write_kubeconfig()
 
     def get(self, arm_id: str) -> KubeCluster | None:
         return self.clusters.get(cluster_key(arm_id))
@@ -253,7 +266,7 @@ class KubeClusters:
             cluster.users -= 1
             cluster.last_used = time.monotonic()
 
-    def _write_kubeconfig(self) -> None:
+    def write_kubeconfig(self) -> None:
         names = self.context_names() if self.context_names else {}
         kubeconfig.write_users(self.kubeconfig_path, [
             kubeconfig.Context(names.get(c.arm_id.lower(), c.name), c.url, c.plane.pki)

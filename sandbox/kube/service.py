@@ -30,7 +30,7 @@ class KubeService:
 
     async def start_cluster(self, info: Any) -> None:
         pools = parse_pools(info.seed.get("nodes"), info.node_count)
-        cluster = await self.clusters.add(info.id, info.name, pools)
+        cluster = await self.clusters.add(info.id, info.name, pools, write=False)
         situations = info.seed.get("situations")
         marker = cluster.plane.directory / SITUATIONS_APPLIED
         if situations and not marker.exists():
@@ -38,7 +38,11 @@ class KubeService:
             marker.write_text("done\n")
 
     async def stop_cluster(self, info: Any) -> None:
-        await self.clusters.remove(info.id)
+        await self.clusters.remove(info.id, write=False)
+
+    async def synced(self) -> None:
+        """After a batch of starts and stops: the kubeconfig written once (seeding 500 clusters writes it once)."""
+        self.clusters.write_kubeconfig()
 
     async def close(self) -> None:
         await self.clusters.stop()

@@ -1,8 +1,7 @@
 """Shared by the agent's and the seeds' tests: real control planes (``sandbox.kube.testing``) and waits.
 
 ``kube`` is a module-scoped fixture: one ``running()`` world per test module; ``cluster(kube, nodes)``
-adds a fresh cluster with a unique name so tests never share objects. Tests skip (with the reason)
-when the control-plane binaries are not built.
+adds a fresh cluster with a unique name so tests never share objects.
 """
 from __future__ import annotations
 
@@ -28,12 +27,8 @@ VOLCANO_JOBS_REFUSAL = (
 
 @pytest.fixture(scope="module")
 def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    try:
-        from sandbox.kube.binaries import locate
-        from sandbox.kube.testing import running
-        locate(build=False)
-    except Exception as e:  # the binaries are not built on this machine, or sandbox.kube is absent
-        pytest.skip(f"no control-plane binaries: {e}")
+    # make sandbox-tests builds the binaries first; without them these tests fail (BinariesMissing says why).
+    from sandbox.kube.testing import running
     with running(tmp_path_factory.mktemp("kube")) as world:
         yield world
 
