@@ -20,7 +20,7 @@ from ..protocol import (ArmError, bad_type, base_url, iso_from_epoch, json_respo
                         opt_object, opt_string, read_json, require_object, string_map)
 from ..state.constants import TENANT_ID
 from ..state.operations import times
-from ..state.seeds import managed_cluster_body, stable_guid, trusted_access_binding_body
+from ..state.seeds import KUBERNETES_VERSION, managed_cluster_body, stable_guid, trusted_access_binding_body
 from .paging import DEFAULT_PAGE_SIZE, page
 from .routing import RG, SUB, Route
 
@@ -184,9 +184,10 @@ class ContainerService:
             props.setdefault("servicePrincipalProfile", {"clientId": "msi"})
         elif ident is not None:
             new.pop("identity", None)
+        # The control plane runs what it runs: the requested version is kept, the current one is real.
         kver = props.get("kubernetesVersion") or old["properties"].get("kubernetesVersion")
         props["kubernetesVersion"] = kver
-        props["currentKubernetesVersion"] = kver
+        props["currentKubernetesVersion"] = KUBERNETES_VERSION["value"]
         props["provisioningState"] = "Updating" if existing else "Creating"
         new["properties"] = props
         now = time.time()
