@@ -164,7 +164,8 @@ class Kube:
             return get_api_client(**self.auth)
         except (CoreException, kubernetes.config.ConfigException, ValueError, TypeError) as exc:
             raise KubeError(self._config_message(exc)) from None
-        except KUBE_FAILURES as exc:  # the first request (discovery) failed: unreachable, refused, forbidden
+        # the first request (discovery) failed: unreachable, refused, forbidden
+        except KUBE_FAILURES as exc:  # pylint: disable=catching-non-exception
             # kubernetes.core loaded the kubeconfig into the default configuration before that request.
             self._server = kubernetes.client.Configuration.get_default_copy().host
             raise KubeError(self._read_message(exc, "read its API discovery")) from None
@@ -189,7 +190,8 @@ class Kube:
                 return [c.get("name") for c in path.get("contexts") or [] if isinstance(c, dict)]
             contexts, _active = kubernetes.config.list_kube_config_contexts(config_file=path)
             return [c["name"] for c in contexts]
-        except KUBE_FAILURES:  # only decorates a message; the original failure is reported either way
+        # only decorates a message; the original failure is reported either way
+        except KUBE_FAILURES:  # pylint: disable=catching-non-exception
             return []
 
     # --- reads
@@ -220,7 +222,8 @@ class Kube:
             self.client.delete(resource, name=name, namespace=namespace, body=body)
         except KubeError:
             raise
-        except KUBE_FAILURES as exc:  # classified below, as for reads
+        # classified below, as for reads
+        except KUBE_FAILURES as exc:  # pylint: disable=catching-non-exception
             if any(getattr(cause, "status", None) == 404 for cause in _chain(exc)):
                 return False
             raise KubeError(self._read_message(exc, what)) from None
@@ -232,7 +235,8 @@ class Kube:
             result = service.find(kind, api_version, **params)
         except KubeError:
             raise
-        except KUBE_FAILURES as exc:  # classified below
+        # classified below
+        except KUBE_FAILURES as exc:  # pylint: disable=catching-non-exception
             raise KubeError(self._read_message(exc, what)) from None
         if not result.get("api_found", True):
             raise KubeError(f"The API server of {self.where} does not serve {api_version} {kind}: cannot {what}.")

@@ -99,7 +99,7 @@ def world(sandbox):
         "dup_b": dict(spec, name=f"inv-{uid}-dup", cluster_type="connectedClusters", location="westus",
                       resource_group=f"rg-inv-{uid}-b", distribution="k3s", connectivity_status="Connected"),
     }
-    seeded = {k: s for k, s in zip(c, sandbox.seed_clusters(c.values()))}
+    seeded = dict(zip(c, sandbox.seed_clusters(c.values())))
     failed = put_extension(sandbox, seeded["aks_west"], "azureml", "Microsoft.AzureML.Kubernetes",
                            {"enableInference": "True", "inferenceRouterServiceType": "LoadBalancer",
                             "allowInsecureConnections": "True"})
@@ -118,7 +118,7 @@ def static_hostvars(sandbox) -> dict[str, dict[str, Any]]:
 
 
 def test_lists_both_types_with_groups_and_the_static_inventorys_hostvars(sandbox, world, tmp_path):
-    listing, _ = inventory(sandbox, tmp_path, subscriptions=[world["sub"]])
+    listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]])
     uid, sub8 = world["uid"], world["sub"][:8]
     names = {k: c["name"] for k, c in world["clusters"].items()}
     dup_a, dup_b = f"{names['dup_a']}.rg-inv-{uid}-a.{sub8}", f"{names['dup_b']}.rg-inv-{uid}-b.{sub8}"
@@ -144,7 +144,7 @@ def test_lists_both_types_with_groups_and_the_static_inventorys_hostvars(sandbox
 
 def test_filters_compose_and_keyed_groups(sandbox, world, tmp_path):
     names = {k: c["name"] for k, c in world["clusters"].items()}
-    listing, _ = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], tags={"env": "prod"},
+    listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], tags={"env": "prod"},
                            cluster_types=["managedClusters"], read_extensions=False,
                            keyed_groups=[{"key": "tags.team | default('none')", "prefix": "team"}],
                            compose={"aml_is_prod": "tags.env == 'prod'"})
@@ -156,7 +156,7 @@ def test_filters_compose_and_keyed_groups(sandbox, world, tmp_path):
     assert not any(g.startswith("aml_absent") for g in listing)
 
     since = sandbox.last_seq()
-    listing, _ = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], read_extensions=False,
+    listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], read_extensions=False,
                            resource_groups=[f"rg-inv-{world['uid']}", f"RG-INV-{world['uid']}-B"],
                            regions=["West US"], name_patterns=["*-AKS-*", "*-dup"])
     assert set(listing["_meta"]["hostvars"]) == {names["aks_west"], names["dup_b"]}
@@ -185,7 +185,7 @@ def test_fleet_in_two_subscriptions_pages_and_caches(sandbox, tmp_path):
                      cache_timeout=3600)
         started = time.monotonic()
         source_options = dict(subscriptions=subs, extension_workers=8, name="fleet", **cache)
-        listing, _ = inventory(sandbox, tmp_path, **source_options)
+        listing, _run = inventory(sandbox, tmp_path, **source_options)
         elapsed = time.monotonic() - started
         hosts = set(listing["_meta"]["hostvars"])
         assert hosts == {s["name"] for s in specs}
@@ -204,7 +204,7 @@ def test_fleet_in_two_subscriptions_pages_and_caches(sandbox, tmp_path):
 
         # the cache: a second run sends nothing to Azure
         since = sandbox.last_seq()
-        again, _ = inventory(sandbox, tmp_path, **source_options)
+        again, _run = inventory(sandbox, tmp_path, **source_options)
         assert again["_meta"]["hostvars"] == listing["_meta"]["hostvars"]
         assert [e for e in sandbox.requests(since=since) if e.get("kind") in ("arm", "auth")] == []
     finally:
@@ -219,15 +219,15 @@ def test_auth_through_the_environment(sandbox, world, tmp_path):
           "AZURE_TENANT": sandbox.tenant_id, "AZURE_SUBSCRIPTION_ID": world["sub"], "IDENTITY_ENDPOINT": "",
           "IDENTITY_HEADER": ""}
     since = sandbox.last_seq()
-    listing, _ = inventory(sandbox, tmp_path, env=sp, read_extensions=False)
+    listing, _run = inventory(sandbox, tmp_path, env=sp, read_extensions=False)
     assert names["aks_east"] in listing["_meta"]["hostvars"]
     assert any(e.get("kind") == "auth" for e in sandbox.requests(since=since))
 
     secret = "not-the-secret-" + uuid.uuid4().hex
-    _, done = inventory(sandbox, tmp_path, env=dict(sp, AZURE_SECRET=secret), expect_ok=False, read_extensions=False)
+    _listing, done = inventory(sandbox, tmp_path, env=dict(sp, AZURE_SECRET=secret), expect_ok=False, read_extensions=False)
     assert done.returncode != 0
     assert "auth_source" in done.stderr and secret not in done.stderr + done.stdout
 
-    _, done = inventory(sandbox, tmp_path, env={"ANSIBLE_AZURE_AUTH_SOURCE": "env", "AZURE_CLIENT_ID": ""},
+    _listing, done = inventory(sandbox, tmp_path, env={"ANSIBLE_AZURE_AUTH_SOURCE": "env", "AZURE_CLIENT_ID": ""},
                         expect_ok=False)
     assert done.returncode != 0 and "AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT" in done.stderr

@@ -50,7 +50,8 @@ def serves(kube: Kube, kind: str, api_version: str) -> bool:
     client = kube.client  # raises KubeError with the fix when the cluster cannot be reached
     try:
         return K8sService(client, None).find_resource(kind, api_version, fail=False) is not None
-    except kube_adapter.KUBE_FAILURES as exc:  # discovery failed: classified as the adapter classifies reads, one message
+    # discovery failed: classified as the adapter classifies reads, one message
+    except kube_adapter.KUBE_FAILURES as exc:  # pylint: disable=catching-non-exception
         raise KubeError(kube._read_message(exc, f"discover {api_version}")) from None  # pylint: disable=protected-access
 
 

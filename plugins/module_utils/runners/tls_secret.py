@@ -128,7 +128,8 @@ class SecretKube(Kube):
             getattr(self.client, verb)(resource, body, **params)
         except KubeError:
             raise
-        except kube_adapter.KUBE_FAILURES as exc:  # classified as for reads; never the body (it holds the key)
+        # classified as for reads; never the body (it holds the key)
+        except kube_adapter.KUBE_FAILURES as exc:  # pylint: disable=catching-non-exception
             statuses = [getattr(cause, "status", None) for cause in kube_adapter._chain(exc)]  # pylint: disable=protected-access
             if 403 in statuses:
                 raise KubeError("Forbidden: the identity of %s may not %s. Grant it get, create and patch on secrets, "

@@ -113,7 +113,7 @@ def test_select_names_before_filtering_and_sorts():
     picked = inv.select([c, b, a, a], inv.Filters.from_options(regions=["eastus"]))
     # the filter hides b, yet a keeps its qualified name; a cluster listed twice counts once; sorted by id
     assert picked == [("alone", c), (f"shared.rg1.{SUB_A[:8]}", a)]
-    assert {h for h, _ in picked} == {f"shared.rg1.{SUB_A[:8]}", "alone"}
+    assert {host for host, _cluster in picked} == {f"shared.rg1.{SUB_A[:8]}", "alone"}
 
 
 # --- the extension
