@@ -145,9 +145,9 @@ def test_lists_both_types_with_groups_and_the_static_inventorys_hostvars(sandbox
 def test_filters_compose_and_keyed_groups(sandbox, world, tmp_path):
     names = {k: c["name"] for k, c in world["clusters"].items()}
     listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], tags={"env": "prod"},
-                           cluster_types=["managedClusters"], read_extensions=False,
-                           keyed_groups=[{"key": "tags.team | default('none')", "prefix": "team"}],
-                           compose={"aml_is_prod": "tags.env == 'prod'"})
+                              cluster_types=["managedClusters"], read_extensions=False,
+                              keyed_groups=[{"key": "tags.team | default('none')", "prefix": "team"}],
+                              compose={"aml_is_prod": "tags.env == 'prod'"})
     hostvars = listing["_meta"]["hostvars"]
     assert set(hostvars) == {names["aks_east"]}
     assert hosts_of(listing, "team_ml") == {names["aks_east"]}
@@ -157,8 +157,8 @@ def test_filters_compose_and_keyed_groups(sandbox, world, tmp_path):
 
     since = sandbox.last_seq()
     listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], read_extensions=False,
-                           resource_groups=[f"rg-inv-{world['uid']}", f"RG-INV-{world['uid']}-B"],
-                           regions=["West US"], name_patterns=["*-AKS-*", "*-dup"])
+                              resource_groups=[f"rg-inv-{world['uid']}", f"RG-INV-{world['uid']}-B"],
+                              regions=["West US"], name_patterns=["*-AKS-*", "*-dup"])
     assert set(listing["_meta"]["hostvars"]) == {names["aks_west"], names["dup_b"]}
     lists = [r["path"] for r in sandbox.requests(since=since, method="GET")
              if r["path"].lower().endswith(("/managedclusters", "/connectedclusters"))]
@@ -229,5 +229,5 @@ def test_auth_through_the_environment(sandbox, world, tmp_path):
     assert "auth_source" in done.stderr and secret not in done.stderr + done.stdout
 
     _listing, done = inventory(sandbox, tmp_path, env={"ANSIBLE_AZURE_AUTH_SOURCE": "env", "AZURE_CLIENT_ID": ""},
-                        expect_ok=False)
+                               expect_ok=False)
     assert done.returncode != 0 and "AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT" in done.stderr
