@@ -76,8 +76,12 @@ def test_bad_skip_token(sandbox) -> None:
 
 
 def test_empty_resource_group_list(sandbox) -> None:
-    r = sandbox.arm("GET", f"/subscriptions/{SUB}/resourceGroups/rg-nothing/providers/{MC}", api_version=API[MC])
+    """A resource group with no AKS cluster lists none; one that does not exist is ARM's 404."""
+    _seed(sandbox, 0, 1, rg="rg-arc-only")
+    r = sandbox.arm("GET", f"/subscriptions/{SUB}/resourceGroups/rg-arc-only/providers/{MC}", api_version=API[MC])
     assert r.status_code == 200 and r.json() == {"value": [], "nextLink": None}
+    r = sandbox.arm("GET", f"/subscriptions/{SUB}/resourceGroups/rg-nothing/providers/{MC}", api_version=API[MC])
+    assert r.status_code == 404 and r.json()["error"]["code"] == "ResourceGroupNotFound"
 
 
 def test_sdk_pagers_read_every_page(sandbox, credential) -> None:
