@@ -110,19 +110,23 @@ class Operations:
         if op is None:
             return
         ending = self._endings.get(op["kind"])
+        ended_at = op["deadline"]
         if ending is not None and not op.get("error"):
+            began = time.time()
             try:
                 error = await ending(op)
             except Exception as exc:  # a hook's failure (a cluster that would not start) ends this op Failed
                 log.exception("the end of operation %s failed", oid)
                 error = {"code": "InternalServerError",
                          "message": f"The operation could not complete: {type(exc).__name__}: {exc}"}
+            # The agent's work in the cluster is part of the operation: it ends when that is done.
+            ended_at = max(op["deadline"], began) + (time.time() - began)
             if error:
                 op["error"] = error
         if op.get("end") is not None:  # cancelled while its ending hook ran
             return
         op["status"] = "Failed" if op.get("error") else "Succeeded"
-        op["end"] = op["deadline"]
+        op["end"] = ended_at
         applier = self._appliers.get(op["kind"])
         if applier is not None:
             applier(op)
