@@ -65,7 +65,7 @@ def extension_agent(clusters: KubeClusters):
             if failure is not None:
                 return failure
             if event.action == "delete":
-                install.delete(api, name)
+                install.delete(api, name, wait_seconds=120)  # the operation ends when azureml is gone, as Helm's uninstall does
             else:
                 install.apply(api, name, settings, kind, event.version)
             return None
