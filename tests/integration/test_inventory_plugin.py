@@ -191,7 +191,8 @@ def test_fleet_in_two_subscriptions_pages_and_caches(sandbox, tmp_path):
         assert hosts == {s["name"] for s in specs}
         assert hosts_of(listing, "aml_absent") == hosts
         assert len(hosts_of(listing, "aks")) == len(hosts_of(listing, "arc")) == FLEET_SIZE // 2
-        logged = sandbox.requests(since=since, method="GET")
+        # other tests run beside this one: only requests into these two subscriptions are this test's
+        logged = [e for e in sandbox.requests(since=since, method="GET") if e["path"].split("/")[2:3] in ([subs[0]], [subs[1]])]
         pages = [e for e in logged if e["path"].lower().endswith(("/managedclusters", "/connectedclusters"))]
         next_pages = [e for e in pages if any(k.lower() == "$skiptoken" for k in e.get("query") or {})]
         pages_per_list = -(-per_type // FLEET_PAGE)
@@ -202,11 +203,16 @@ def test_fleet_in_two_subscriptions_pages_and_caches(sandbox, tmp_path):
         assert len(extension_lists) == FLEET_SIZE
         print(f"listed {FLEET_SIZE} clusters in {elapsed:.1f} s")
 
-        # the cache: a second run sends nothing to Azure
+        # the cache: a second run sends nothing to Azure. Its identity endpoint goes nowhere, so a token
+        # request would fail the run; other tests' requests run beside it, so only these subscriptions count.
         since = sandbox.last_seq()
-        again, _run = inventory(sandbox, tmp_path, **source_options)
+        again, _run = inventory(sandbox, tmp_path, env={"IDENTITY_ENDPOINT": "http://127.0.0.1:9/token"}, **source_options)
         assert again["_meta"]["hostvars"] == listing["_meta"]["hostvars"]
-        assert [e for e in sandbox.requests(since=since) if e.get("kind") in ("arm", "auth")] == []
+        assert [e for e in sandbox.requests(since=since, kind="arm") if e["path"].split("/")[2:3] in ([subs[0]], [subs[1]])] == []
+        # and that endpoint does fail a run the cache does not answer
+        _listing, uncached = inventory(sandbox, tmp_path, env={"IDENTITY_ENDPOINT": "http://127.0.0.1:9/token"},
+                                       expect_ok=False, subscriptions=subs, read_extensions=False)
+        assert uncached.returncode != 0
     finally:
         sandbox.settings(cluster_page_size=settings.get("cluster_page_size", 100))
 
