@@ -30,22 +30,10 @@ description:
     (all namespaces), and C(get) on clusterroles, namespaces and, on OpenShift, securitycontextconstraints.
 extends_documentation_fragment:
   - azureml.kubernetes.azure
+  - azureml.kubernetes.cluster
   - kubernetes.core.k8s_auth_options
   - azureml.kubernetes.attributes.INFO_MODULE
 options:
-  cluster_type:
-    description: V(managedClusters) for AKS, V(connectedClusters) for Azure Arc-enabled Kubernetes.
-    type: str
-    required: true
-    choices: [managedClusters, connectedClusters]
-  cluster_name:
-    description: Name of the cluster (in Azure, and in messages).
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the cluster.
-    type: str
-    required: true
   extension_name:
     description: Name the extension is (to be) installed under; part of some service-account and component names.
     type: str
@@ -220,16 +208,14 @@ cluster:
   type: dict
 """
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_ARGUMENT_SPEC
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.preflight import HA_CHOICES, SIZINGS
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule
 from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import auth_argument_spec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.cluster_info import run
 
 ARGUMENT_SPEC = dict(
-    cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
-    cluster_name=dict(type="str", required=True),
-    resource_group=dict(type="str", required=True),
+    **CLUSTER_ARGUMENT_SPEC,
     extension_name=dict(type="str", default="azureml"),
     workloads=dict(type="list", elements="str", choices=["training", "inference"], default=["training", "inference"]),
     sizing=dict(type="str", choices=list(SIZINGS), default="production"),

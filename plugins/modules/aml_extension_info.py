@@ -15,21 +15,9 @@ description:
     empty list.
 extends_documentation_fragment:
   - azureml.kubernetes.azure
+  - azureml.kubernetes.cluster
   - azureml.kubernetes.attributes.INFO_MODULE
 options:
-  cluster_type:
-    description: V(managedClusters) for AKS, V(connectedClusters) for Azure Arc-enabled Kubernetes.
-    type: str
-    required: true
-    choices: [managedClusters, connectedClusters]
-  cluster_name:
-    description: Name of the cluster.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the cluster.
-    type: str
-    required: true
   name:
     description: Name of one extension. Without it, every extension on the cluster is listed.
     type: str
@@ -119,14 +107,12 @@ extensions:
       type: dict
 """
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_ARGUMENT_SPEC
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension_info import run
 
 ARGUMENT_SPEC = dict(
-    cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
-    cluster_name=dict(type="str", required=True),
-    resource_group=dict(type="str", required=True),
+    **CLUSTER_ARGUMENT_SPEC,
     name=dict(type="str"),
     extension_type=dict(type="str"),
 )

@@ -13,6 +13,12 @@ CLUSTER_PROVIDERS: dict[str, tuple[str, str]] = {
     "connectedClusters": ("Microsoft.Kubernetes", "connectedClusters"),
 }
 CLUSTER_TYPES = list(CLUSTER_PROVIDERS)
+# The options that name one cluster; doc fragment azureml.kubernetes.cluster documents them.
+CLUSTER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
+    cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
+    cluster_name=dict(type="str", required=True),
+    resource_group=dict(type="str", required=True),
+)
 # inferenceRouterHA runs three router replicas; under this many nodes the CLI (and we) default it off.
 MIN_HA_NODES = 3
 
