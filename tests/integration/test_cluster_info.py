@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from test_components_info import _free_port, _kubeconfig_copy, kube_target
+from tests.support.kube import free_port, kube_target, kubeconfig_copy
 
 from tests.support.plays import play, task
 
@@ -120,8 +120,8 @@ def test_leftover_volcano_crds_and_terminating_namespace(sandbox, run_playbook):
 def test_bad_input_and_kube_failures(sandbox, run_playbook, tmp_path):
     cluster = sandbox.seed_cluster()
     kube = kube_target(sandbox, cluster)
-    dead = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml",
-                            server=f"https://127.0.0.1:{_free_port()}")
+    dead = kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml",
+                           server=f"https://127.0.0.1:{free_port()}")
     run = run_playbook(play(
         info("bad context", cluster, {**kube, "context": "nope"}),
         info("dead", cluster, {**kube, "kubeconfig": str(dead)}),

@@ -5,51 +5,20 @@ named after the cluster, and the agent creates what the chart would on install. 
 (a context not in the kubeconfig, an API server that does not answer, a forbidden read, an extension not
 installed) each give one message naming the cluster and the fix.
 
-The helpers at the top are shared with test_verify_role.py.
+Its Kubernetes helpers live in tests/support/kube.py.
 """
 
 from __future__ import annotations
 
-import socket
 import uuid
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.support.kube import free_port, kube_api, kube_target, kubeconfig_copy, scale
 from tests.support.plays import POC_CONFIG, play, target, task
 
 COMPONENTS_INFO = "azureml.kubernetes.aml_components_info"
 TRAINING_CONFIG = {"enableTraining": "True"}
-
-
-# --- shared helpers: the sandbox's kubeconfig and the Kubernetes API of one seeded cluster
-def kubeconfig_path(sandbox) -> Path:
-    """The sandbox's env file names it (K8S_AUTH_KUBECONFIG, as kubernetes.core reads it)."""
-    return Path(sandbox.env["K8S_AUTH_KUBECONFIG"])
-
-
-def kube_target(sandbox, cluster: dict[str, Any]) -> dict[str, str]:
-    """kubeconfig and context options for a seeded cluster: every sandbox cluster has a real control plane."""
-    path = kubeconfig_path(sandbox)
-    contexts = [c.get("name") for c in (yaml.safe_load(path.read_text()) or {}).get("contexts") or []]
-    assert cluster["name"] in contexts, f"{path} has no context {cluster['name']}: {contexts}"
-    return {"kubeconfig": str(path), "context": cluster["name"]}
-
-
-def kube_api(sandbox, cluster: dict[str, Any]):
-    import kubernetes
-
-    options = kube_target(sandbox, cluster)
-    return kubernetes.config.new_client_from_config(config_file=options["kubeconfig"], context=options["context"])
-
-
-def scale(sandbox, cluster: dict[str, Any], deployment: str, replicas: int) -> None:
-    """Break (or mend) a component through the Kubernetes API, as an operator would."""
-    import kubernetes
-
-    apps = kubernetes.client.AppsV1Api(kube_api(sandbox, cluster))
-    apps.patch_namespaced_deployment_scale(deployment, "azureml", {"spec": {"replicas": replicas}})
 
 
 def install(cluster: dict[str, Any], config: dict[str, str] = POC_CONFIG) -> dict[str, Any]:
@@ -60,29 +29,6 @@ def components_info(title: str, cluster: dict[str, Any], kube: dict[str, str], *
     options = dict(target(cluster), **kube)
     options.update(args)
     return task(title, COMPONENTS_INFO, ignore_errors=True, **options)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _kubeconfig_copy(source: Path, context: str, dest: Path, *, server: str | None = None,
-                     token: str | None = None) -> Path:
-    """The cluster's entry of the sandbox kubeconfig, with another server or user token."""
-    config = yaml.safe_load(source.read_text())
-    ctx = next(c for c in config["contexts"] if c["name"] == context)
-    cluster = next(c for c in config["clusters"] if c["name"] == ctx["context"]["cluster"])
-    user = next(u for u in config["users"] if u["name"] == ctx["context"]["user"])
-    if server:
-        cluster = {"name": cluster["name"], "cluster": {**cluster["cluster"], "server": server}}
-    if token:
-        user = {"name": "reader", "user": {"token": token}}
-    dest.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": context, "clusters": [cluster], "users": [user],
-        "contexts": [{"name": context, "context": {"cluster": cluster["name"], "user": user["name"]}}]}))
-    return dest
 
 
 # --- an install and its components
@@ -176,8 +122,8 @@ def test_context_not_in_kubeconfig(sandbox, run_playbook):
 def test_unreachable_api_server(sandbox, run_playbook, tmp_path):
     cluster = sandbox.seed_cluster()
     kube = kube_target(sandbox, cluster)
-    server = f"https://127.0.0.1:{_free_port()}"
-    dead = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml", server=server)
+    server = f"https://127.0.0.1:{free_port()}"
+    dead = kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml", server=server)
     run = run_playbook(play(install(cluster),
                             components_info("components", cluster, {**kube, "kubeconfig": str(dead)})))
     msg = _failure(run)
@@ -196,7 +142,7 @@ def test_forbidden_read(sandbox, run_playbook, tmp_path):
     core.create_namespaced_service_account("default", {"metadata": {"name": account}})
     token = core.create_namespaced_service_account_token(
         account, "default", {"spec": {"expirationSeconds": 3600}}).status.token
-    reader = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "reader.yaml", token=token)
+    reader = kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "reader.yaml", token=token)
     run = run_playbook(play(install(cluster),
                             components_info("components", cluster, {**kube, "kubeconfig": str(reader)})))
     msg = _failure(run)

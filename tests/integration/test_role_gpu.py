@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from test_components_info import kube_api, kube_target
-from test_role_legacy_cleanup import wait_for
-
+from tests.support.kube import kube_api, kube_target, wait_until
 from tests.support.plays import play
 
 GPU_POOL = {"agentpool": "gpu"}
@@ -66,11 +64,11 @@ def seed(sandbox, situations: list[Any], nodes: list[dict[str, Any]]) -> tuple[d
     cluster = sandbox.seed_cluster(node_count=sum(p.get("count", 1) for p in nodes), nodes=nodes, situations=situations)
     kube = kube_target(sandbox, cluster)
     k8s = Cluster(sandbox, cluster)
-    wait_for(lambda: len(k8s.nodes()) == sum(p.get("count", 1) for p in nodes), "the seeded nodes")
+    wait_until(lambda: len(k8s.nodes()) == sum(p.get("count", 1) for p in nodes), "the seeded nodes")
     if "dcgm_exporter" in situations:
-        wait_for(k8s.exporter_ready, "the seeded dcgm-exporter")
+        wait_until(k8s.exporter_ready, "the seeded dcgm-exporter")
     if "prometheus_operator" in situations:
-        wait_for(k8s.crd, "the ServiceMonitor CRD")
+        wait_until(k8s.crd, "the ServiceMonitor CRD")
     return cluster, kube, k8s
 
 

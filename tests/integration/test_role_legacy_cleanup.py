@@ -13,29 +13,17 @@ import os
 import shutil
 import stat
 import subprocess
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-from test_components_info import kube_api, kube_target
+from tests.support.kube import kube_api, kube_target, wait_until
 
 from tests.support.plays import play
 
 EIGHT = [("ServiceAccount", "azureml-fe"), ("ClusterRole", "azureml-fe-role"),
          ("ClusterRoleBinding", "azureml-fe-binding"), ("ConfigMap", "azuremlfeconfig"), ("Secret", "azuremlfessl"),
          ("Service", "azureml-fe"), ("Service", "azureml-fe-int-http"), ("Deployment", "azureml-fe")]
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(1)
 
 
 class Cluster:
@@ -82,7 +70,7 @@ class Cluster:
 
     def scale_to_zero(self) -> None:
         self.apps.patch_namespaced_deployment_scale("azureml-fe", self.namespace, {"spec": {"replicas": 0}})
-        wait_for(lambda: self.ready_replicas() == 0 and self.ready_endpoints() == 0, "the v1 router to stop serving")
+        wait_until(lambda: self.ready_replicas() == 0 and self.ready_endpoints() == 0, "the v1 router to stop serving")
 
 
 def seeded(sandbox, namespace: str = "default") -> tuple[dict[str, Any], dict[str, str], Cluster]:
@@ -91,8 +79,8 @@ def seeded(sandbox, namespace: str = "default") -> tuple[dict[str, Any], dict[st
     cluster = sandbox.seed_cluster(node_count=1, situations=[situation])
     kube = kube_target(sandbox, cluster)
     k8s = Cluster(sandbox, cluster, namespace)
-    wait_for(lambda: len(k8s.present()) == 8, "the eight seeded v1 resources")
-    wait_for(lambda: k8s.ready_replicas() == 1 and k8s.ready_endpoints() >= 2, "the seeded v1 router to serve")
+    wait_until(lambda: len(k8s.present()) == 8, "the eight seeded v1 resources")
+    wait_until(lambda: k8s.ready_replicas() == 1 and k8s.ready_endpoints() >= 2, "the seeded v1 router to serve")
     return cluster, kube, k8s
 
 

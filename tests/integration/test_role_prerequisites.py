@@ -7,25 +7,13 @@ nothing in check mode; a cluster that passes then installs through aml_extension
 from __future__ import annotations
 
 import json
-import time
-from typing import Any, Callable
+from typing import Any
 
-from test_components_info import kube_api, kube_target
+from tests.support.kube import kube_api, kube_target, wait_until
 
 from tests.support.plays import POC_CONFIG, task, target
 
 ROLE = "azureml.kubernetes.prerequisites"
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 120) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(1)
 
 
 def role(title: str, cluster: dict[str, Any], kube: dict[str, str], **variables: Any) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_components_info import kube_api, kube_target
 
 from tests.support import pki
+from tests.support.kube import kube_api, kube_target
 from tests.support.plays import play
 
 CNAME = "ml.contoso.com"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from test_components_info import kube_api, kube_target
+from tests.support.kube import kube_api, kube_target
 from test_role_tls import CNAME, assert_no_pem, good_pair, pki_fingerprint
 
 from tests.support import pki

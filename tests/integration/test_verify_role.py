@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from test_components_info import _free_port, _kubeconfig_copy, install, kube_target, scale
+from test_components_info import install
+
+from tests.support.kube import free_port, kube_target, kubeconfig_copy, scale
 
 from tests.support.plays import POC_CONFIG, play
 
@@ -101,8 +103,8 @@ def test_bad_context_and_dead_api_server_are_reported(sandbox, run_playbook, tmp
     cluster = sandbox.seed_cluster()
     kube = kube_target(sandbox, cluster)
     assert run_playbook(play(install(cluster))).returncode == 0
-    dead = _kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml",
-                            server=f"https://127.0.0.1:{_free_port()}")
+    dead = kubeconfig_copy(Path(kube["kubeconfig"]), cluster["name"], tmp_path / "dead.yaml",
+                           server=f"https://127.0.0.1:{free_port()}")
     run = run_playbook(play(
         verify("bad context", cluster, {**kube, "context": "nope"}, verify_fail=False), show("after bad context"),
         verify("dead server", cluster, {**kube, "kubeconfig": str(dead)}, verify_fail=False), show("after dead"),
