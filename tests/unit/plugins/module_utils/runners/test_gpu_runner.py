@@ -6,6 +6,8 @@ import pytest
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import gpu
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners import gpu as runner
+from ansible_collections.azureml.kubernetes.tests.support import fake_module
+from ansible_collections.azureml.kubernetes.tests.support.fake_module import TaskFailed
 
 
 def node(name, gpus=0, pool="gpu", runtime="containerd://1.7.27-1", kubelet="v1.30.1"):
@@ -99,20 +101,8 @@ def test_allocatable_expected():
     assert missing["allocatable"]["nodes_without"] == ["g2"] and "No allocatable nvidia.com/gpu on g2" in missing["problems"][0]
 
 
-class Done(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, **kw):
-        self.params = options(**kw)
-        self.no_log_values, self.warnings = set(), []
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-    def fail_json(self, **kwargs):
-        raise Done(kwargs)
+def task_module(**kw):
+    return fake_module.FakeModule(options(**kw))
 
 
 class FakeKube:
@@ -133,15 +123,15 @@ class FakeKube:
 def test_apply_waits_for_allocatable():
     clock = iter(range(100))
     kube = FakeKube([[node("g1", 0)], [node("g1", 0)], [node("g1", 1)]])
-    result = runner.apply(FakeModule(expect_allocatable=True, node_selector={"agentpool": "gpu"}), kube=kube,
+    result = runner.apply(task_module(expect_allocatable=True, node_selector={"agentpool": "gpu"}), kube=kube,
                           clock=lambda: next(clock), sleep=lambda s: None)
     assert result["allocatable"]["ok"] and kube.reads == 3 and result["changed"] is False
 
 
 def test_apply_fails_with_the_report():
     clock = iter(range(100))
-    with pytest.raises(Done) as done:
-        runner.apply(FakeModule(expect_allocatable=True, wait_timeout=3, node_selector={"agentpool": "gpu"}),
+    with pytest.raises(TaskFailed) as done:
+        runner.apply(task_module(expect_allocatable=True, wait_timeout=3, node_selector={"agentpool": "gpu"}),
                      kube=FakeKube([[node("g1", 0)]]), clock=lambda: next(clock), sleep=lambda s: None)
     out = done.value.args[0]
     assert out["msg"].startswith("GPU checks on cluster c1 failed: No allocatable") and out["pool"] == ["g1"]
@@ -153,7 +143,7 @@ def test_return_docs_name_every_key():
     from ansible_collections.azureml.kubernetes.plugins.modules import aml_gpu_info
 
     documented = yaml.safe_load(aml_gpu_info.RETURN)
-    result = runner.apply(FakeModule(), kube=FakeKube([[node("g1", 1)]]), clock=lambda: 0, sleep=lambda s: None)
+    result = runner.apply(task_module(), kube=FakeKube([[node("g1", 1)]]), clock=lambda: 0, sleep=lambda s: None)
     assert set(result) - {"changed"} == set(documented)
     for key in ("device_plugin", "dcgm", "taint", "allocatable"):
         assert set(result[key]) == set(documented[key]["contains"]), key

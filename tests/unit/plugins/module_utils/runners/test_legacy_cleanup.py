@@ -13,6 +13,8 @@ import yaml
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import legacy as lg
 from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import KubeError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners import legacy_cleanup as runner
+from ansible_collections.azureml.kubernetes.tests.support import fake_module
+from ansible_collections.azureml.kubernetes.tests.support.fake_module import TaskFailed
 
 NS = "default"
 KEY = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\nSECRETSECRETSECRETSECRET\n-----END PRIVATE KEY-----\n").decode()
@@ -70,22 +72,9 @@ def test_write_backup_0600_never_overwrites(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "b").st_mode) == 0o700
 
 
-class Done(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, check_mode=False, diff=False, **params):
-        self.params = {"cluster_name": "c1", "namespace": NS, "force": False, "backup_dir": None, **params}
-        self.check_mode, self._diff = check_mode, diff
-        self.no_log_values: set[str] = set()
-        self.warnings: list[str] = []
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-    def fail_json(self, **kwargs):
-        raise Done(kwargs)
+def task_module(check_mode=False, diff=False, **params):
+    return fake_module.FakeModule({"cluster_name": "c1", "namespace": NS, "force": False, "backup_dir": None},
+                                  check_mode=check_mode, diff=diff, **params)
 
 
 class FakeKube:
@@ -114,7 +103,7 @@ def NOW():
 
 
 def test_apply_backs_up_then_deletes_with_preconditions(tmp_path):
-    module, kube = FakeModule(backup_dir=str(tmp_path)), FakeKube(objects())
+    module, kube = task_module(backup_dir=str(tmp_path)), FakeKube(objects())
     result = runner.apply(module, kube=kube, now=NOW)
     assert result["changed"] and result["backup_written"] and result["backup_mode"] == "0600"
     assert [d[:2] for d in kube.deleted][0] == ("Deployment", "azureml-fe")
@@ -122,13 +111,13 @@ def test_apply_backs_up_then_deletes_with_preconditions(tmp_path):
     docs = list(yaml.safe_load_all(open(result["backup_file"]).read()))
     assert [d["kind"] for d in docs] == [r.kind for r in lg.RESOURCES]
     assert KEY in module.no_log_values and KEY not in repr(result)
-    again = runner.apply(FakeModule(backup_dir=str(tmp_path)), kube=kube, now=NOW)
+    again = runner.apply(task_module(backup_dir=str(tmp_path)), kube=kube, now=NOW)
     assert (again["changed"], again["found"], again["backup_file"]) == (False, [], None)
     assert len(os.listdir(tmp_path)) == 1
 
 
 def test_apply_check_mode_writes_nothing(tmp_path):
-    module, kube = FakeModule(check_mode=True, diff=True, backup_dir=str(tmp_path / "b")), FakeKube(objects())
+    module, kube = task_module(check_mode=True, diff=True, backup_dir=str(tmp_path / "b")), FakeKube(objects())
     result = runner.apply(module, kube=kube, now=NOW)
     assert result["changed"] and not result["backup_written"] and kube.deleted == []
     assert result["backup_file"] == str(tmp_path / "b" / "c1-azureml-fe-v1-20261201T090000Z.yaml")
@@ -137,8 +126,8 @@ def test_apply_check_mode_writes_nothing(tmp_path):
 
 
 def test_apply_refusal_fails_with_the_shape(tmp_path):
-    with pytest.raises(Done) as done:
-        runner.apply(FakeModule(backup_dir=str(tmp_path)), kube=FakeKube(objects(ready=1)), now=NOW)
+    with pytest.raises(TaskFailed) as done:
+        runner.apply(task_module(backup_dir=str(tmp_path)), kube=FakeKube(objects(ready=1)), now=NOW)
     out = done.value.args[0]
     assert out["refused"] is True and out["removed"] == [] and len(out["found"]) == 8
     assert out["msg"] == out["refused_reason"] and not os.listdir(tmp_path)
@@ -146,8 +135,8 @@ def test_apply_refusal_fails_with_the_shape(tmp_path):
 
 def test_apply_conflict_stops_and_says_what_went(tmp_path):
     kube = FakeKube(objects(), fail_on=("Secret", "azuremlfessl"))
-    with pytest.raises(Done) as done:
-        runner.apply(FakeModule(backup_dir=str(tmp_path)), kube=kube, now=NOW)
+    with pytest.raises(TaskFailed) as done:
+        runner.apply(task_module(backup_dir=str(tmp_path)), kube=kube, now=NOW)
     out = done.value.args[0]
     assert "changed after it was backed up" in out["msg"] and "Deleted before this: 3 of 8" in out["msg"]
     assert [r["kind"] for r in out["removed"]] == ["Deployment", "Service", "Service"]
@@ -157,5 +146,5 @@ def test_return_docs_name_every_key(tmp_path):
     from ansible_collections.azureml.kubernetes.plugins.modules import aml_legacy_cleanup
 
     documented = set(yaml.safe_load(aml_legacy_cleanup.RETURN))
-    result = runner.apply(FakeModule(backup_dir=str(tmp_path)), kube=FakeKube(objects()), now=NOW)
+    result = runner.apply(task_module(backup_dir=str(tmp_path)), kube=FakeKube(objects()), now=NOW)
     assert set(result) - {"changed"} == documented

@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.azureml.kubernetes.plugins.module_utils import kube as kube_adapter
 from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import KubeError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners import tls_check, tls_secret
-from ansible_collections.azureml.kubernetes.tests.support import pki
+from ansible_collections.azureml.kubernetes.tests.support import fake_module, pki
+from ansible_collections.azureml.kubernetes.tests.support.fake_module import TaskFailed
 
 CNAME = "ml.contoso.com"
 
@@ -106,24 +107,11 @@ def test_judge_secret(pairs):
     assert tls_check.judge_secret(None, "s", "azureml", cname=None, expiry_warning_days=0)["exists"] is False
 
 
-class Done(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, check_mode=False, diff=False, **params):
-        self.params = {"certificate_file": None, "private_key_file": None, "certificate_content": None,
-                       "private_key_content": None, "cname": CNAME, "expiry_warning_days": 30,
-                       "secret_name": "azureml-tls", "namespace": "azureml", "cluster_name": "c1", **params}
-        self.check_mode, self._diff = check_mode, diff
-        self.no_log_values: set[str] = set()
-        self.warnings: list[str] = []
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-    def fail_json(self, **kwargs):
-        raise Done(kwargs)
+def task_module(check_mode=False, diff=False, **params):
+    return fake_module.FakeModule({"certificate_file": None, "private_key_file": None, "certificate_content": None,
+                                   "private_key_content": None, "cname": CNAME, "expiry_warning_days": 30,
+                                   "secret_name": "azureml-tls", "namespace": "azureml", "cluster_name": "c1"},
+                                  check_mode=check_mode, diff=diff, **params)
 
 
 class FakeKube:
@@ -158,8 +146,8 @@ def _kubernetes_present(monkeypatch):
 def test_apply_refuses_before_any_request(pairs):
     expired = pki.issue(CNAME, expired=True)
     kube = FakeKube()
-    with pytest.raises(Done) as info:
-        tls_secret.apply(FakeModule(**content(expired)), kube=kube)
+    with pytest.raises(TaskFailed) as info:
+        tls_secret.apply(task_module(**content(expired)), kube=kube)
     failed = info.value.args[0]
     assert failed["msg"].startswith("The certificate and key cannot be used for Secret azureml/azureml-tls; nothing "
                                     "was written: certificate_content: the certificate expired on ")
@@ -169,7 +157,7 @@ def test_apply_refuses_before_any_request(pairs):
 
 def test_apply_create_no_change_rotate_and_check_mode(pairs):
     first, second = pairs
-    module = FakeModule(diff=True, **content(first))
+    module = task_module(diff=True, **content(first))
     kube = FakeKube([NS])
     result = tls_secret.apply(module, kube=kube)
     assert (result["changed"], result["created"], result["rotated"]) == (True, True, False)
@@ -178,44 +166,44 @@ def test_apply_create_no_change_rotate_and_check_mode(pairs):
     assert first.key_pem().decode() in module.no_log_values
     assert "BEGIN" not in repr(result)
 
-    same = tls_secret.apply(FakeModule(**content(first)), kube=FakeKube([NS, secret(first)]))
+    same = tls_secret.apply(task_module(**content(first)), kube=FakeKube([NS, secret(first)]))
     assert same["changed"] is False and same["previous_fingerprint_sha256"] == same["fingerprint_sha256"]
 
     kube = FakeKube([NS, secret(first)])
-    rotated = tls_secret.apply(FakeModule(check_mode=True, **content(second)), kube=kube)
+    rotated = tls_secret.apply(task_module(check_mode=True, **content(second)), kube=kube)
     assert (rotated["changed"], rotated["rotated"]) == (True, True)
     assert kube.writes == [("patch", "Secret", True)]  # a server-side dry run
 
     kube = FakeKube()
-    missing_ns = tls_secret.apply(FakeModule(check_mode=True, **content(first)), kube=kube)
+    missing_ns = tls_secret.apply(task_module(check_mode=True, **content(first)), kube=kube)
     assert missing_ns["namespace_created"] is True and kube.writes == [("create", "Namespace", True)]
 
 
 def test_apply_reports_a_write_failure(pairs):
-    with pytest.raises(Done) as info:
-        tls_secret.apply(FakeModule(**content(pairs[0])), kube=FakeKube([NS], fail="Forbidden: ..."))
+    with pytest.raises(TaskFailed) as info:
+        tls_secret.apply(task_module(**content(pairs[0])), kube=FakeKube([NS], fail="Forbidden: ..."))
     assert info.value.args[0]["msg"] == "Forbidden: ..."
 
 
 def test_apply_needs_both_halves(pairs):
-    with pytest.raises(Done) as info:
-        tls_secret.apply(FakeModule(certificate_content=pairs[0].cert_pem().decode()), kube=FakeKube())
+    with pytest.raises(TaskFailed) as info:
+        tls_secret.apply(task_module(certificate_content=pairs[0].cert_pem().decode()), kube=FakeKube())
     assert info.value.args[0]["msg"].startswith("the certificate is given without its key")
 
 
 def test_check_apply_reads_the_secret_and_compares(pairs):
     first, second = pairs
-    module = FakeModule(**content(second))
+    module = task_module(**content(second))
     result = tls_check.apply(module, kube=FakeKube([NS, secret(first)]))
     assert result["ok"] is True and result["source"] == "content" and result["secret"]["matches"] is False
-    alone = tls_check.apply(FakeModule(), kube=FakeKube([NS, secret(first)]))
+    alone = tls_check.apply(task_module(), kube=FakeKube([NS, secret(first)]))
     assert alone["source"] == "secret" and alone["fingerprint_sha256"] == pki_fp(first)
     assert second.key_pem().decode() in module.no_log_values
     assert "BEGIN" not in repr(result) + repr(alone)
 
 
 def test_protect_masks_each_long_pem_line(pairs):
-    module = FakeModule()
+    module = task_module()
     tls_check.protect(module, pairs[0].key_pem())
     body = [line for line in pairs[0].key_pem().decode().splitlines() if not line.startswith("-----")]
     assert all(line in module.no_log_values for line in body if len(line) >= 16)
