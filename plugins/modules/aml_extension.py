@@ -117,6 +117,19 @@ options:
     type: str
     default: when_changed
     choices: [when_changed, on_create, always]
+  force_update:
+    description:
+      - With O(state=present) and an existing extension, send the update (a PATCH with every setting, the current
+        upgrade properties and, when O(config_protected) is given, the complete protected settings) even when
+        everything compares equal, so that the extension applies its settings again. The task reports a change;
+        check mode predicts it and sends nothing; the diff shows the equal settings with a note.
+      - The case it is for is the rotation of the Secret C(sslSecret) names (role P(azureml.kubernetes.tls#role),
+        C(tls_result.rotated)), which leaves the settings unchanged; the extension reads the Secret only when it is
+        installed or updated, so it must be told, as the documentation's C(az k8s-extension update) step does, for
+        example with O(force_update=true) set from C(tls_result.rotated).
+      - With V(false) (the default) nothing is sent when nothing differs. Ignored when the extension is created.
+    type: bool
+    default: false
   release_train:
     description: Release train of the extension, V(stable) when the extension is created without one.
     type: str
@@ -238,6 +251,17 @@ EXAMPLES = r"""
     config_protected:
       sslCertPemFile: files/new-cert.pem
       sslKeyPemFile: files/new-key.pem
+
+# After role azureml.kubernetes.tls rotated the pair in the Secret sslSecret names (the settings are unchanged):
+- name: Tell the extension, which reads the new Secret only when updated
+  azureml.kubernetes.aml_extension:
+    cluster_type: managedClusters
+    cluster_name: my-aks
+    resource_group: my-rg
+    name: azureml
+    config: "{{ {'enableInference': true, 'inferenceRouterServiceType': 'LoadBalancer'}
+                | combine(tls_result.extension_settings) }}"
+    force_update: "{{ tls_result.rotated }}"
 
 - name: Remove the extension and the Relay resources the install created
   azureml.kubernetes.aml_extension:
@@ -369,6 +393,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     config_protected=dict(type="dict", default={}, no_log=True),
     allow_unknown_settings=dict(type="bool", default=False),
     update_protected=dict(type="str", default="when_changed", choices=list(POLICIES)),
+    force_update=dict(type="bool", default=False),
     release_train=dict(type="str"),
     version=dict(type="str"),
     auto_upgrade_minor_version=dict(type="bool"),

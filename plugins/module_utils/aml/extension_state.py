@@ -145,8 +145,17 @@ def protected_goes(desired: DesiredExtension, current: dict[str, Any] | None, re
     return bool(desired.protected) and (resend or provisioning_state(current) == "failed")
 
 
-def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_protected: bool) -> Plan:
-    """Decide create, update or nothing, and build the body to send."""
+FORCE_REASON = "force_update: the settings are sent again although they compare equal"
+
+
+def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_protected: bool,
+         force: bool = False) -> Plan:
+    """Decide create, update or nothing, and build the body to send.
+
+    ``force`` (force_update) makes an existing extension an update even when nothing differs: every desired
+    setting goes again (as for a Failed extension), so the agent applies them again and re-reads what they name,
+    for example the Secret ``sslSecret`` names after its pair was rotated.
+    """
     if current is None:
         return Plan("create", create_body(desired), sorted(desired.settings), [], bool(desired.protected),
                     ["the extension does not exist"])
@@ -172,15 +181,18 @@ def plan(desired: DesiredExtension, current: dict[str, Any] | None, *, resend_pr
     if failed:
         # A failed install is retried by sending everything again, as a rerun of the playbook intends.
         reasons.append("the extension is in the Failed state: applying the settings again")
+    if force and not failed:
+        reasons.append(FORCE_REASON)
     if not reasons:
         return Plan("none")
-    body = patch_body(desired, current, settings_diff, send_protected=send_protected, retry=failed)
+    body = patch_body(desired, current, settings_diff, send_protected=send_protected, retry=failed or force)
     return Plan("update", body, settings_diff, property_diff, send_protected, reasons)
 
 
 def patch_body(desired: DesiredExtension, current: dict[str, Any], changed: list[str], *, send_protected: bool,
                retry: bool = False) -> dict[str, Any]:
-    """The PATCH body: changed settings plus the current upgrade properties, passed explicitly.
+    """The PATCH body: changed settings (every setting with ``retry``) plus the current upgrade properties, passed
+    explicitly.
 
     A PATCH replaces the whole protected map, so protected settings go complete or not at all.
     """

@@ -58,6 +58,9 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.services.relay 
 
 # Stands for the Relay connection string in a decided body until apply() reads it (check mode keeps it).
 RELAY_SECRET_PLACEHOLDER = "(read from Azure Relay when applied)"
+# In the diff of a forced update whose settings and properties compare equal.
+FORCE_NOTE = ("force_update: the settings are equal; they are sent again so that the extension applies them "
+              "again (for example re-reads the rotated sslSecret)")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Options:
 
     name: str
     update_protected: str = "when_changed"
+    force_update: bool = False  # send the update even when everything compares equal
 
 
 @dataclass
@@ -100,14 +104,17 @@ def decide(want: DesiredExtension, current: dict[str, Any] | None, options: Opti
             raise Refused(f"Extension {options.name} cannot be changed in place: {'; '.join(conflicts)}. Delete it "
                           "(state: absent) and create it again, or choose another name.")
     policy = options.update_protected
+    force = options.force_update and current is not None
     if policy == "when_changed" and want.protected and not fingerprintable(want.protected):
-        if current is not None:
+        if current is not None and not force:
             warnings.append("update_protected=when_changed tracks changes of secret material only (certificates, "
                             "keys, connection strings); the protected settings given here are sent when the "
                             "extension is created. Use update_protected: always to send them again.")
         policy = "on_create"
     relay_missing = relay is not None and current is not None and relay_complete is False
-    resend = relay_missing or fingerprint.should_send(policy, want.protected, current_settings(current))
+    # force_update sends the protected settings the task gives (complete, as always) with the settings.
+    resend = (relay_missing or (force and bool(want.protected))
+              or fingerprint.should_send(policy, want.protected, current_settings(current)))
     send_relay = None
     if current is None or relay_missing or protected_goes(want, current, resend):
         # Protected settings go complete: the fingerprint of the user's part, and on Arc the Relay secret.
@@ -118,7 +125,7 @@ def decide(want: DesiredExtension, current: dict[str, Any] | None, options: Opti
             want = with_relay(want, RELAY_SECRET_PLACEHOLDER, relay)
             send_relay = relay
         resend = True
-    outcome = plan(want, current, resend_protected=resend)
+    outcome = plan(want, current, resend_protected=resend, force=force)
     if outcome.action == "none":
         return Decision(outcome, want, warnings=warnings)
     if provisioning_state(current) in IN_PROGRESS:
@@ -126,6 +133,8 @@ def decide(want: DesiredExtension, current: dict[str, Any] | None, options: Opti
                       extension=extension_view(current))
     after = diff_view(want) if outcome.action == "create" else diff_view(
         expected_after(current, outcome.body or {}), sorted(want.protected) if outcome.sends_protected else [])
+    if force and not outcome.changed_settings and not outcome.changed_properties:
+        after = {**after, "note": FORCE_NOTE}
     verb = "create" if outcome.action == "create" else "update"
     return Decision(outcome, want, send_relay, relay_missing, {"before": diff_view(current), "after": after},
                     f"{verb} extension {options.name} ({'; '.join(outcome.reasons)})", warnings)
@@ -227,7 +236,7 @@ class ExtensionRunner:
         relay_complete = None
         if relay is not None and current is not None:
             relay_complete = self.providers.registered(RELAY) and RelayService(self.azure, relay).complete()
-        decision = decide(want, current, Options(self.name, p["update_protected"]),
+        decision = decide(want, current, Options(self.name, p["update_protected"], p["force_update"]),
                           relay=relay, relay_complete=relay_complete)
         for warning in warnings + decision.warnings:
             self.azure.warn(warning)

@@ -9,6 +9,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters im
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import MASK, create_body
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.relay import needs_relay, relay_names
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings import desired
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import is_default
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import Refused
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension import (
     RELAY_SECRET_PLACEHOLDER,
@@ -189,3 +190,73 @@ def test_absent():
     assert decide_absent(existing(want(), state="Deleting"), OPTIONS) is None  # a deletion under way ends it
     with pytest.raises(Refused, match="cannot be deleted yet"):
         decide_absent(existing(want(), state="Creating"), OPTIONS)
+
+
+FORCE = Options("azureml", force_update=True)
+TLS_SECRET = {"enableInference": True, "inferenceRouterServiceType": "loadBalancer", "sslSecret": "azureml-tls",
+              "sslCname": "ml.contoso.com"}
+
+
+def test_force_update_sends_equal_settings_again_with_a_note():
+    current = existing(decide(want(TLS_SECRET), None, OPTIONS).desired, autoUpgradeMinorVersion=False,
+                       releaseTrain="preview", version="1.1.60")
+    wanted = want(TLS_SECRET, current=current)
+    assert decide(wanted, current, OPTIONS).plan.action == "none"  # without it: idempotent
+    decision = decide(wanted, current, FORCE)
+    assert decision.plan.action == "update"
+    assert decision.plan.changed_settings == [] and decision.plan.changed_properties == []
+    body = decision.plan.body["properties"]
+    # The shape of a real settings change, with every setting: the agent applies them again.
+    assert (body["autoUpgradeMinorVersion"], body["releaseTrain"], body["version"]) == (False, "preview", "1.1.60")
+    assert body["configurationSettings"] == wanted.settings
+    assert body["configurationSettings"]["scoringFe.sslSecret"] == "azureml-tls"
+    assert "configurationProtectedSettings" not in body  # none given: Azure keeps the current ones
+    assert "force_update" in decision.action
+    before, after = decision.diff["before"], dict(decision.diff["after"])
+    assert after.pop("note").startswith("force_update: the settings are equal")
+    settings_after, settings_before = after.pop("settings"), before.pop("settings")
+    assert after == before
+    # Equal as compared: the same values, and what Azure does not hold yet is sent at its default.
+    assert {k: v for k, v in settings_after.items() if k in settings_before} == settings_before
+    assert all(is_default(k, v) for k, v in settings_after.items() if k not in settings_before)
+
+
+def test_force_update_sends_the_given_protected_settings_complete_with_a_new_fingerprint():
+    created = decide(want(LOG_ANALYTICS, SECRET), None, OPTIONS, salt=SALT).desired
+    current = existing(created)
+    wanted = want(LOG_ANALYTICS, SECRET, current=current)
+    decision = decide(wanted, current, FORCE, salt=b"fedcba9876543210")
+    assert decision.plan.action == "update" and decision.plan.sends_protected
+    body = decision.plan.body["properties"]
+    assert body["configurationProtectedSettings"] == SECRET
+    assert fingerprint.matches(SECRET, body["configurationSettings"][fingerprint.FINGERPRINT_KEY])
+    assert decision.diff["after"]["protected_settings"] == {"azure_log_analytics.connection_string": MASK}
+    # Protected values without secret material go too, and draw no "use update_protected: always" warning.
+    low = {"allowInsecureConnections": True}
+    config = {"enableInference": True, "inferenceRouterServiceType": "loadBalancer"}
+    current = existing(decide(want(config, low), None, OPTIONS).desired)
+    forced = decide(want(config, low, current=current), current, FORCE)
+    assert forced.plan.body["properties"]["configurationProtectedSettings"] == {"allowInsecureConnections": "True"}
+    assert forced.warnings == []
+
+
+def test_force_update_on_arc_resends_the_relay_secret_with_the_given_protected_settings_only():
+    names = relay_names("arc1", SUB, "rg")
+    current = existing(decide(want(cluster=ARC), None, OPTIONS, relay=names).desired)
+    plain = decide(want(cluster=ARC, current=current), current, FORCE, relay=names, relay_complete=True)
+    assert plain.plan.action == "update" and not plain.plan.sends_protected and plain.relay is None
+    with_secret = decide(want(LOG_ANALYTICS, SECRET, cluster=ARC, current=current), current, FORCE, relay=names,
+                         relay_complete=True)
+    protected = with_secret.plan.body["properties"]["configurationProtectedSettings"]
+    assert protected["relayServerConnectionString"] == RELAY_SECRET_PLACEHOLDER and with_secret.relay == names
+    assert protected["azure_log_analytics.connection_string"] == SECRET["azure_log_analytics.connection_string"]
+
+
+def test_force_update_with_a_real_change_has_no_note_and_on_create_changes_nothing():
+    current = existing(decide(want(), None, OPTIONS).desired)
+    changed = decide(want({"enableTraining": True, "installVolcano": False}, current=current), current, FORCE)
+    assert changed.plan.changed_settings == ["installVolcano"] and "note" not in changed.diff["after"]
+    assert decide(want(), None, FORCE).plan == decide(want(), None, OPTIONS).plan
+    updating = existing(decide(want(), None, OPTIONS).desired, state="Updating")
+    with pytest.raises(Refused, match="while an operation runs"):
+        decide(want(current=updating), updating, FORCE)
