@@ -21,11 +21,12 @@ export PYTHONPATH := $(CURDIR)/$(COLLECTIONS):$(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup kube-binaries demo test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
+.PHONY: help setup kube-binaries demo demo-fleet test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
 
 help:
 	@echo "make demo   set up, start the sandbox, run a documented scenario end to end, show the result"
 	@echo "make test   set up, then run every check: sanity, lint, unit, sandbox fidelity, integration"
+	@echo "make demo-fleet   a fleet rehearsal: 20 sandbox clusters, the production scenarios in waves, the report"
 	@echo "make bench  benchmarks (results in .bench/results.md)"
 	@echo "make sandbox / make sandbox-stop   the local Azure sandbox on its own"
 
@@ -106,6 +107,18 @@ demo: setup kube-binaries
 	  echo; echo "The sandbox is still running. Its clusters are real Kubernetes API servers:"; \
 	  echo "  kubectl --kubeconfig $(SANDBOX_DIR)/kubeconfig --context aks-aml-demo get nodes,pods -A"; \
 	  echo "Stop it with: make sandbox-stop"
+
+# --- the fleet rehearsal: 20 mixed clusters (some with the documented problems) in a fresh sandbox world in .sandbox,
+# the production scenarios rolled out over them in waves, and the fleet report (docs/playbooks/fleet.md).
+demo-fleet: setup kube-binaries
+	@python -m sandbox stop --state-dir $(SANDBOX_DIR) >/dev/null 2>&1 || true
+	@rm -rf $(SANDBOX_DIR)
+	@python -m sandbox start --state-dir $(SANDBOX_DIR)
+	@python -m sandbox.fleet --state-dir $(SANDBOX_DIR)
+	@set -a; source $(SANDBOX_DIR)/env; set +a; \
+	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo_fleet.yml \
+	    -e aml_report_dir=$(CURDIR)/$(SANDBOX_DIR)/fleet/report || exit $$?; \
+	  echo; echo "The sandbox is still running; stop it with: make sandbox-stop"
 
 bench: setup kube-binaries
 	python -m benchmarks --out .bench/results.md

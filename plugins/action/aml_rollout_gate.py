@@ -127,7 +127,7 @@ def end(hosts: Sequence[str], batch: Sequence[str], records: Mapping[str, Any], 
     remaining = [h for h in hosts if h not in done]
     stop = verdict["exceeded"]
     result: dict[str, Any] = {"phase": "end", "wave": wave, "batch": list(batch), "size": verdict["size"],
-                              "failed": verdict["failed"], "failed_percent": verdict["failed_percent"],
+                              "failed_hosts": verdict["failed"], "failed_percent": verdict["failed_percent"],
                               "max_failures_percent": max_failures_percent, "stop": stop,
                               "stopped_at_wave": already if already is not None else (wave if stop else None),
                               "remaining": remaining}

@@ -126,7 +126,7 @@ size:
   description: The number of clusters in the batch.
   returned: phase is end
   type: int
-failed:
+failed_hosts:
   description: The batch's failed clusters.
   returned: phase is end
   type: list

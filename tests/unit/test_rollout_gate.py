@@ -61,7 +61,7 @@ def test_end_stops_when_failures_pass_the_threshold():
     records = {"c1": rec("installed", 1), "c2": rec("failed", 2, "E40002 INSUFFICIENT_NODE", "extension"),
                "c3": rec("installed", 2)}
     verdict = gate.end(HOSTS, ["c2", "c3"], records, 25)
-    assert verdict["stop"] is True and verdict["failed"] == ["c2"] and verdict["failed_percent"] == 50.0
+    assert verdict["stop"] is True and verdict["failed_hosts"] == ["c2"] and verdict["failed_percent"] == 50.0
     assert verdict["remaining"] == ["c4", "c5", "c6"] and verdict["stopped_at_wave"] == 2
     assert "Rollout stopped at wave 2" in verdict["msg"]
     assert "c2 (extension: E40002 INSUFFICIENT_NODE)" in verdict["msg"]
@@ -84,13 +84,13 @@ def test_unchanged_updated_would_change_are_not_failures():
     outcomes = ["unchanged", "updated", "installed", "would_change", "untouched", "unchanged"]
     records = {h: rec(o, 1) for h, o in zip(HOSTS, outcomes)}
     verdict = gate.end(HOSTS, HOSTS, records, 0)
-    assert verdict["failed"] == [] and verdict["stop"] is False and verdict["remaining"] == []
+    assert verdict["failed_hosts"] == [] and verdict["stop"] is False and verdict["remaining"] == []
     assert "the rollout is complete" in verdict["msg"]
 
 
 def test_a_host_without_a_record_counts_as_failed():
     verdict = gate.end(HOSTS, ["c1"], {}, 0)
-    assert verdict["failed"] == ["c1"] and verdict["stop"] is True
+    assert verdict["failed_hosts"] == ["c1"] and verdict["stop"] is True
     assert gate.NO_RECORD_REASON in verdict["msg"]
 
 
@@ -104,7 +104,7 @@ def test_last_wave_failing_stops_with_nothing_left():
 def test_end_after_an_earlier_stop_does_not_stop_again():
     records = {"c1": rec("failed", 1), "c2": rec("untouched", 2)}
     verdict = gate.end(HOSTS, ["c2"], records, 0)
-    assert verdict["stop"] is False and verdict["stopped_at_wave"] == 1 and verdict["failed"] == []
+    assert verdict["stop"] is False and verdict["stopped_at_wave"] == 1 and verdict["failed_hosts"] == []
 
 
 def test_rerun_after_the_fix_resumes():
@@ -148,7 +148,7 @@ def test_action_end_counts_the_given_batch_even_when_a_host_left_the_play_batch(
     records = {"c1": rec("installed", 1), "c2": None}
     result = _action({"phase": "end", "batch": ["c1", "c2"], "max_failures_percent": 0}).run(
         task_vars=_vars(records, ["c1", "c2", "c3"], ["c1"]))
-    assert result["stop"] is True and result["failed"] == ["c2"] and result["remaining"] == ["c3"]
+    assert result["stop"] is True and result["failed_hosts"] == ["c2"] and result["remaining"] == ["c3"]
     assert any("Rollout stopped at wave 1" in w for w in result["warnings"])
 
 
