@@ -35,7 +35,8 @@ ARC_NODES = [{"name": "cpu", "count": 3},
 FLEET: list[tuple[str, str, dict[str, Any], str | None, str]] = [
     ("fleet-aks-01", "managedClusters", {"location": "eastus"}, None, "installed (the canary)"),
     ("fleet-aks-02-legacy-fe", "managedClusters", {"location": "eastus", "situations": ["legacy_azureml_fe"]},
-     "the azureml-fe v1 leftovers of an old install", "installed after legacy_cleanup removes them (backed up)"),
+     "the azureml-fe v1 leftovers of an old install, still serving",
+     "installed after legacy_cleanup removes them (aml_legacy_cleanup_force; backed up first)"),
     ("fleet-aks-03-sp", "managedClusters", {"location": "eastus", "identity_type": "ServicePrincipal"},
      "a service-principal AKS (no managed identity)", "failed at prerequisites, with the documented fix"),
     ("fleet-aks-04", "managedClusters", {"location": "westeurope"}, None, "installed"),
@@ -57,6 +58,8 @@ FLEET: list[tuple[str, str, dict[str, Any], str | None, str]] = [
 ]
 
 HOST_VARS: dict[str, dict[str, Any]] = {
+    # The v1 router still has a ready replica: legacy_cleanup removes it only when told (its backup comes first).
+    "fleet-aks-02-legacy-fe": {"aml_legacy_cleanup_force": True},
     "fleet-aks-07-two-nodes": {"prerequisites_inference_router_ha_below_3_nodes": "fail"},
 }
 
@@ -107,6 +110,7 @@ def seed(state_dir: Path) -> list[dict[str, Any]]:
     old_cert, old_key = _pair(tls, "expired", now - datetime.timedelta(days=400), now - datetime.timedelta(days=35))
     _write_yaml(state_dir / "group_vars" / "aml_clusters.yml", {
         "aml_tls_cname": CNAME, "aml_tls_cert_file": str(cert), "aml_tls_key_file": str(key),
+        "aml_backup_dir": str(state_dir / "fleet" / "backups"),
     }, "Written by `python -m sandbox.fleet`: the settings every cluster of the fleet shares.")
     _write_yaml(state_dir / "group_vars" / "arc.yml", {"aml_gpu_node_selector": GPU_LABEL},
                 "Written by `python -m sandbox.fleet`: the Arc clusters' GPU pool.")

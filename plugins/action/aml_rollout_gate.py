@@ -41,6 +41,8 @@ def _wave_of(record: Any) -> Optional[int]:
     if not isinstance(record, Mapping):
         return None
     wave = record.get("wave")
+    if isinstance(wave, str) and wave.strip().isdigit():  # a wave templated into a string
+        return int(wave)
     if isinstance(wave, bool) or not isinstance(wave, int):
         return None
     return wave

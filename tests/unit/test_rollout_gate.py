@@ -114,9 +114,13 @@ def test_rerun_after_the_fix_resumes():
     assert gate.start(HOSTS, ["c2"], records, 0)["proceed"] is True
 
 
-@pytest.mark.parametrize("bad", [None, "x", [], {"wave": "1"}])
+@pytest.mark.parametrize("bad", [None, "x", [], {"wave": "one"}, {"wave": None}, {"wave": False}])
 def test_wave_of_odd_records(bad):
     assert gate._wave_of(bad) is None
+
+
+def test_a_wave_templated_into_a_string_still_counts():
+    assert gate._wave_of({"wave": "2"}) == 2
 
 
 # ---- the action plugin over task vars ---------------------------------------------------------------------
