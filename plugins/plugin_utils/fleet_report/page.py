@@ -248,7 +248,7 @@ def render(report: Mapping[str, Any], generated_at: str) -> str:
     outcomes = [o for o in OUTCOMES if o in summary["by_outcome"]] + sorted(set(summary["by_outcome"]) - set(OUTCOMES))
     cards = "".join(
         f'<div class="card o-{_e(o)}" data-outcome="{_e(o)}" id="count-{_e(o)}" title="show only these">'
-        f'<span class="n">{summary["by_outcome"][o]}</span>{_e(OUTCOME_LABELS.get(o, o))}</div>'
+        f'<span class="n">{summary["by_outcome"][o]}</span> <span class="label">{_e(OUTCOME_LABELS.get(o, o))}</span></div>'
         for o in outcomes)
     options = '<option value="">every outcome</option>' + "".join(
         f'<option value="{_e(o)}">{_e(OUTCOME_LABELS.get(o, o))}</option>' for o in outcomes)
