@@ -21,7 +21,7 @@ export PYTHONPATH := $(CURDIR)/$(COLLECTIONS):$(CURDIR)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup kube-binaries demo demo-fleet test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
+.PHONY: help setup chromium kube-binaries demo demo-fleet test sanity lint unit sandbox-tests integration sandbox sandbox-stop bench changelog clean
 
 help:
 	@echo "make demo   set up, start the sandbox, run a documented scenario end to end, show the result"
@@ -41,7 +41,16 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn $(CURDIR) $@
 
-setup: $(VENV)/.installed $(COLLECTION_LINK)
+# Debian's chromium renders the fleet report in its browser test (tests/integration/test_fleet_report_browser.py):
+# installed when missing and apt-get is available (as root, or through sudo).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "chromium not found and no apt-get: install chromium for the fleet report's browser test"; \
+	  else as_root=$$( [ "$$(id -u)" = 0 ] && echo "" || echo "sudo" ); \
+	    echo "$${as_root:+$$as_root }apt-get install -y chromium   (headless browser for the fleet report's browser test)"; \
+	    $$as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$as_root apt-get install -y -qq chromium >/dev/null; fi; }
+
+setup: $(VENV)/.installed $(COLLECTION_LINK) chromium
 
 # The sandbox clusters' real control planes (kube-apiserver, kube-controller-manager, kube-scheduler, etcd,
 # kwok), built with the go client from the pinned modules in sandbox/kube/tools into a cache outside the
