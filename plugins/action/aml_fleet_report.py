@@ -33,8 +33,10 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value if not isinstance(value, bool) else bool(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if value is None or isinstance(value, (int, float)):
+        return value
     return str(value)
 
 
@@ -44,20 +46,27 @@ class ActionModule(ActionBase):
     _supports_async = False
 
     def _hosts(self, hosts: list[str] | None, task_vars: Mapping[str, Any]) -> list[str]:
-        """The named hosts, or those of the pattern ``aml_hosts`` (default ``all``) over the inventory's groups."""
-        if hosts:
-            patterns = hosts
-        else:
-            patterns = [str(task_vars.get("aml_hosts") or "all")]
+        """The named hosts, or those of the pattern ``aml_hosts`` (default ``all``) within ``--limit``, if any."""
         manager = InventoryManager(self._loader, parse=False)
         for group, members in (task_vars.get("groups") or {}).items():
             manager.add_group(group)
             for host in members:
                 manager.add_host(host, group=group)
-        try:
-            return [host.name for host in manager.get_hosts(pattern=patterns)]
-        except AnsibleError as exc:
-            raise AnsibleError(f"aml_fleet_report: hosts {patterns!r} do not name inventory hosts: {exc}") from exc
+
+        def matching(patterns: list[str]) -> list[str]:
+            try:
+                return [host.name for host in manager.get_hosts(pattern=patterns)]
+            except AnsibleError as exc:
+                raise AnsibleError(f"aml_fleet_report: {patterns!r} names no inventory hosts: {exc}") from exc
+
+        if hosts:
+            return matching(hosts)
+        found = matching([str(task_vars.get("aml_hosts") or "all")])
+        limit = task_vars.get("ansible_limit")
+        if limit:
+            allowed = set(matching([str(limit)]))
+            found = [host for host in found if host in allowed]
+        return found
 
     @staticmethod
     def _host_vars(hostvars: Any, host: str) -> dict[str, Any]:

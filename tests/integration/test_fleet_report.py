@@ -152,6 +152,13 @@ def test_aml_hosts_limits_the_report_to_its_pattern(tmp_path):
     assert task_result(output, WRITE)["summary"]["total"] == 1
 
 
+def test_a_limit_limits_the_report_too(tmp_path):
+    completed, output = run(tmp_path, "-l", "aks-ok,localhost")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    document = json.loads((tmp_path / "aml-report" / "aml-fleet-report.json").read_text())
+    assert [row["cluster"] for row in document["rows"]] == ["aks-ok"]
+
+
 def test_check_mode_still_writes_the_drift_report(tmp_path):
     diff = {"before": {"version": "1.1.64", "settings": {"enableInference": "False"}, "protected_settings": {}},
             "after": {"version": "1.1.70", "settings": {"enableInference": "True"}, "protected_settings": {}}}
