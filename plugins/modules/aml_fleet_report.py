@@ -12,7 +12,8 @@ module: aml_fleet_report
 short_description: Write the fleet report (one HTML page and a JSON file) of a run over many clusters
 version_added: 0.2.0
 description:
-  - Reads, for every host of O(hosts) (by default the hosts of the pattern in variable C(aml_hosts), or C(all)), its
+  - Reads, for every host of O(hosts) (by default the hosts of the pattern in variable C(aml_hosts), or C(all), within
+    C(--limit) when one is given), its
     C(aml_run_record) and the roles' results (C(prerequisites_result), C(legacy_cleanup_result),
     C(authorized_ip_ranges_result), C(gpu_result), C(tls_result), C(extension_result), C(verify_result)) from
     C(hostvars), and writes one row per cluster. A host is a cluster when it has C(aml_cluster_name) or a run record;
@@ -59,7 +60,7 @@ options:
     type: path
     default: aml-report
   title:
-    description: The page's title. Default C(Azure Machine Learning extension: fleet report).
+    description: "The page's title. Default C(Azure Machine Learning extension: fleet report)."
     type: str
     default: ""
 notes:
