@@ -80,7 +80,7 @@ class ActionModule(ActionBase):
             try:
                 if name in source:
                     found[name] = plain(source[name])
-            except Exception:  # pylint: disable=broad-except  # an undefined or broken template: not set
+            except AnsibleError:  # an undefined or broken template: not set
                 continue
         return found
 

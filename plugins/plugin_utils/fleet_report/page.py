@@ -183,8 +183,8 @@ def _cells(row: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
         comp_html, comp_sort = '<span class="muted">-</span>', "-1"
     settings = [f"<code>{_e(k)}={_e(v)}</code>" for k, v in row["settings"].items()]
     settings += [f"<code>{_e(k)}=(protected)</code>" for k in row.get("protected_keys") or []]
-    warnings = [f"<b>{_e(w['id'])}</b>: {_e(w['reason'])}" + (f' <span class="fix">Fix: {_e(w["fix"])}</span>'
-                                                               if w.get("fix") else "")
+    warnings = [f"<b>{_e(w['id'])}</b>: {_e(w['reason'])}"
+                + (f' <span class="fix">Fix: {_e(w["fix"])}</span>' if w.get("fix") else "")
                 for w in row["preflight_warnings"]]
     changes = row.get("changes") or {}
     change_items = []
