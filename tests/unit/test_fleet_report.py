@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import fleet_report as fr
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import MASK
-from ansible_collections.azureml.kubernetes.plugins.plugin_utils.fleet_report import files
+from ansible_collections.azureml.kubernetes.plugins.plugin_utils.fleet_report import files, page
 from tests.support import pki
 
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
@@ -308,3 +308,20 @@ def test_no_secret_reaches_the_html_page_or_the_json_file(secrets, tmp_path):
         # Nor HTML-escaped or JSON-escaped.
         assert html.escape(fragment) not in page_text
         assert json.dumps(fragment)[1:-1] not in json_text
+
+
+def test_a_cluster_the_rollout_stopped_before_is_untouched_with_the_reason():
+    host = cluster("aks-9", aml_run_record=record("untouched", reason="The rollout stopped at wave 1", wave=3))
+    row = fr.build_row("aks-9", host)
+    assert (row["outcome"], row["reason"], row["wave"], row["failed_step"]) == (
+        "untouched", "The rollout stopped at wave 1", 3, "")
+    assert "The rollout stopped at wave 1" in page.render(fr.build_report(["aks-9"], {"aks-9": host}), "now")
+
+
+def test_the_steps_that_changed_are_in_the_row_and_on_the_page():
+    host = cluster("aks-1", aml_run_record=record("would_change", mode="check",
+                                                  changed_steps=["prerequisites", "extension"]))
+    row = fr.build_row("aks-1", host)
+    assert row["changed_steps"] == ["prerequisites", "extension"]
+    text = page.render(fr.build_report(["aks-1"], {"aks-1": host}), "now")
+    assert "would change:" in text and "steps: prerequisites, extension" in text

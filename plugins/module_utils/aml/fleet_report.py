@@ -255,6 +255,7 @@ def build_row(host: str, host_vars: Mapping[str, Any]) -> dict[str, Any]:
         "reason": str(record.get("reason") or ""),
         "fix": _failure_fix(record, results) if outcome == "failed" else str(record.get("fix") or ""),
         "changes": _changes(extension, components, hidden) if extension else None,
+        "changed_steps": [str(step) for step in record.get("changed_steps") or []],
     }
     return Masker(protected_values(host_vars)).data(row)
 

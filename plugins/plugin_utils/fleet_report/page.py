@@ -23,7 +23,7 @@ COLUMNS = (
     ("region", "Region"),
     ("scenario", "Scenario"),
     ("outcome", "Outcome"),
-    ("failure", "Failure and fix"),
+    ("failure", "Failure or reason, and fix"),
     ("wave", "Wave"),
     ("state", "Extension state"),
     ("version", "Version"),
@@ -203,11 +203,13 @@ def _cells(row: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
                             f"{_e(changes['version']['after'])}")
     if changes.get("missing_components"):
         change_items.append("missing components: " + _e(", ".join(changes["missing_components"])))
+    if row.get("changed_steps"):
+        change_items.insert(0, "steps: " + _e(", ".join(row["changed_steps"])))
     if change_items and row["mode"] == "check":
         change_items.insert(0, '<span class="muted">would change:</span>')
     failure = ""
     if row["failed_step"] or row["reason"]:
-        failure = (f"<b>{_e(row['failed_step'] or 'failed')}</b>: {_e(row['reason'])}"
+        failure = ((f"<b>{_e(row['failed_step'])}</b>: " if row["failed_step"] else "") + _e(row["reason"])
                    + (f'<div class="fix">Fix: {_e(row["fix"])}</div>' if row.get("fix") else ""))
     group = f"{_e(row['subscription'])}<br>{_e(row['resource_group'])}" if row["subscription"] else _e(row["resource_group"])
     wave = row.get("wave")
