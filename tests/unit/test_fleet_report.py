@@ -325,3 +325,13 @@ def test_the_steps_that_changed_are_in_the_row_and_on_the_page():
     assert row["changed_steps"] == ["prerequisites", "extension"]
     text = page.render(fr.build_report(["aks-1"], {"aks-1": host}), "now")
     assert "would change:" in text and "steps: prerequisites, extension" in text
+
+
+def test_the_settings_shown_are_the_chosen_ones_not_those_the_cli_computes():
+    settings = {"enableTraining": "True", "inferenceRouterHA": "false", "clusterId": "/subscriptions/x",
+                "location": "eastus", "nginxIngress.enabled": "true", "scoringFe.sslSecret": "azureml-tls",
+                "sslSecret": "azureml-tls", "customKey": "kept"}
+    row = fr.build_row("aks-1", cluster("aks-1", aml_run_record=record("installed"),
+                                        extension_result=extension(settings)))
+    assert row["settings"] == {"customKey": "kept", "enableTraining": "True", "inferenceRouterHA": "false",
+                               "sslSecret": "azureml-tls"}

@@ -22,7 +22,10 @@ from typing import Any, Iterable, Mapping
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import MASK
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.health_checks import health_check_hints
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.settings_table import (
+    COMPUTED,
     FINGERPRINT_KEY,
+    INTERNAL,
+    describe,
     secret_keys,
 )
 
@@ -126,10 +129,17 @@ def protected_keys(host_vars: Mapping[str, Any]) -> list[str]:
     return sorted(keys)
 
 
+def _chosen(key: str) -> bool:
+    """A setting someone chose: not one the CLI computes (clusterId, location, ...) nor an internal one."""
+    setting = describe(key)
+    return setting is None or setting.origin not in (COMPUTED, INTERNAL)
+
+
 def public_settings(settings: Mapping[str, Any], hidden: Iterable[str]) -> dict[str, str]:
-    """The settings a row shows: every key but the table's secret keys, the protected ones and the fingerprint."""
+    """The settings a row shows: the chosen ones, less the table's secret keys, the protected ones and the
+    fingerprint."""
     skip = set(secret_keys()) | set(hidden) | {FINGERPRINT_KEY}
-    return {str(k): "" if v is None else str(v) for k, v in sorted(settings.items()) if k not in skip}
+    return {str(k): "" if v is None else str(v) for k, v in sorted(settings.items()) if k not in skip and _chosen(k)}
 
 
 def _components(verify: Mapping[str, Any]) -> dict[str, Any] | None:
