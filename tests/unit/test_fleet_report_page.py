@@ -138,3 +138,9 @@ def test_check_mode_writes_nothing(tmp_path):
     written = files.write(str(tmp_path / "out"), report(), check_mode=True)
     assert written["changed"] and not written["written"]
     assert not (tmp_path / "out").exists()
+
+
+def test_sorting_by_outcome_puts_failures_first():
+    text = page.render(report(), "2026-12-01T12:00:00Z")
+    keys = {attrs["data-sort"] for tag, attrs in parse(text).tags if tag == "td" and attrs.get("data-col") == "outcome"}
+    assert sorted(keys) == ["0-failed", "2-untouched", "3-installed"]

@@ -34,6 +34,9 @@ COLUMNS = (
     ("group", "Subscription / resource group"),
 )
 
+# Sorting by outcome puts what needs attention first.
+SEVERITY = {"failed": 0, "would_change": 1, "untouched": 2, "installed": 3, "updated": 4, "unchanged": 5}
+
 CSS = """
 :root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bg: #ffffff; --head: #f6f8fa; }
 * { box-sizing: border-box; }
@@ -68,6 +71,7 @@ table { border-collapse: collapse; }
 #fleet tr.o-failed td { background: #fff5f5; }
 #fleet tr.o-would_change td { background: #fff8e6; }
 .badge { font-weight: 700; }
+#fleet td[data-col=cluster], #fleet td[data-col=outcome] { white-space: nowrap; }
 ul { margin: 0; padding-left: 16px; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .muted { color: var(--muted); }
@@ -221,7 +225,7 @@ def _cells(row: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
         "group": (group, f"{row['subscription']}/{row['resource_group']}"),
         "scenario": (_e(row["scenario"]), None),
         "outcome": (f'<span class="badge o-{_e(row["outcome"])}">{_e(OUTCOME_LABELS.get(row["outcome"], row["outcome"]))}'
-                    "</span>", row["outcome"]),
+                    "</span>", f"{SEVERITY.get(row['outcome'], len(SEVERITY))}-{row['outcome']}"),
         "wave": (_e("" if wave is None else wave), "" if wave is None else str(wave)),
         "state": (_e(row["extension_state"] or "-"), None),
         "version": (_e(row["version"] or "-"), None),
