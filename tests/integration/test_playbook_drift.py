@@ -74,8 +74,8 @@ def test_drift_on_a_converged_fleet_reports_nothing_and_writes_nothing_then_repo
     assert drift.rows[names[0]]["outcome"] == "unchanged", drift
     row = drift.rows[names[1]]
     assert row["outcome"] == "would_change" and "extension" in str(drift.stdout), row
-    settings = {s["key"]: (s["before"], s["after"]) for s in row["changes"]["settings"]}
-    assert settings["inferenceRouterServiceType"] == ("LoadBalancer", "NodePort"), settings
+    settings = {s["key"]: (str(s["before"]).lower(), str(s["after"]).lower()) for s in row["changes"]["settings"]}
+    assert settings["inferenceRouterServiceType"] == ("loadbalancer", "nodeport"), settings
     for name in names:
         assert arm_writes(sandbox, name, since) == [], name
         assert cluster_objects(sandbox, name) == objects[name], name
