@@ -60,6 +60,19 @@ options:
     type: str
     choices: [validate, ignore]
     default: validate
+  token_cache:
+    description:
+      - Keep the access token and the cloud metadata on the controller for the tasks that follow, so a run over many
+        clusters asks the identity provider and the metadata endpoint once per credential, not once per task.
+      - Tokens live in C($XDG_CACHE_HOME/azureml.kubernetes/) (by default C(~/.cache/azureml.kubernetes/); E(AZUREML_TOKEN_CACHE_DIR)
+        moves it), a directory of mode 0700 with files of mode 0600, as the Azure CLI keeps C(~/.azure/msal_token_cache.json).
+        A token is reused until five minutes before it expires (Entra ID tokens live about an hour), cloud metadata for an hour.
+      - A token file is named after the authority, tenant, client, scope and a salted hash of the secret, so a changed secret
+        never reuses a token; the secret itself is never written. A token Azure refuses is dropped and fetched again once.
+      - V(false) fetches a token and the metadata in every task, as azure.azcollection does. Can also be set with
+        E(AZUREML_TOKEN_CACHE).
+    type: bool
+    default: true
 requirements:
   - python >= 3.11
   - azure-identity
@@ -137,6 +150,15 @@ options:
     default: validate
     env:
       - name: AZURE_CERT_VALIDATION_MODE
+  token_cache:
+    description:
+      - Share the modules' controller-side cache of access tokens and cloud metadata (see the modules' O(token_cache)):
+        C($XDG_CACHE_HOME/azureml.kubernetes/) or E(AZUREML_TOKEN_CACHE_DIR), mode 0700, files 0600, no secret written.
+      - V(false) fetches a token and the metadata on every inventory run.
+    type: bool
+    default: true
+    env:
+      - name: AZUREML_TOKEN_CACHE
 requirements:
   - python >= 3.11
   - azure-identity

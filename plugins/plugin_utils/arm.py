@@ -12,12 +12,8 @@ from functools import cached_property
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import (
-    RETRY_SETTINGS,
-    JitteredRetryPolicy,
-    policies,
-)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth, token_cache
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import new_retry_policy, policies
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError, AzureCallError
 
 SDK_IMPORT_ERROR: Exception | None
@@ -36,7 +32,7 @@ else:
 
 # The auth options of doc fragment azureml.kubernetes.azure.PLUGIN (the modules' names and variables).
 AUTH_OPTIONS = ("auth_source", "profile", "subscription_id", "client_id", "secret", "tenant", "cloud_environment",
-                "cert_validation_mode")
+                "cert_validation_mode", "token_cache")
 
 
 class ArmSession:
@@ -59,8 +55,15 @@ class ArmSession:
         return self.options.get("cert_validation_mode") != "ignore"
 
     @cached_property
+    def token_cache(self) -> token_cache.TokenCache | None:
+        """The modules' token and metadata cache (module_utils/arm/token_cache), unless token_cache is off."""
+        if self.options.get("token_cache") is False:
+            return None
+        return token_cache.TokenCache(token_cache.default_dir(self.environ))
+
+    @cached_property
     def cloud(self) -> auth.Cloud:
-        return auth.resolve_cloud(self.options.get("cloud_environment"), self.verify_tls)
+        return auth.resolve_cloud(self.options.get("cloud_environment"), self.verify_tls, self.token_cache)
 
     @cached_property
     def choice(self) -> auth.AuthChoice:
@@ -72,12 +75,9 @@ class ArmSession:
 
     @cached_property
     def credential(self) -> Any:
-        try:
-            return auth.build_credential(self.choice, self.cloud, self.verify_tls)
-        except ValueError as exc:  # azure-identity refuses a malformed tenant or authority
-            raise AuthError(f"The credentials are not usable: {exc}. Check the inventory's tenant, client_id and "
-                            "cloud_environment options (or AZURE_TENANT, AZURE_CLIENT_ID, "
-                            "AZURE_CLOUD_ENVIRONMENT).") from exc
+        return token_cache.credential(self.choice, self.cloud, self.verify_tls, self.token_cache, self.environ,
+                                      "Check the inventory's tenant, client_id and cloud_environment options (or "
+                                      "AZURE_TENANT, AZURE_CLIENT_ID, AZURE_CLOUD_ENVIRONMENT).")
 
     def default_subscription(self) -> str | None:
         """The credential's own subscription: the option, AZURE_SUBSCRIPTION_ID, or the Azure CLI's default."""
@@ -93,7 +93,7 @@ class ArmSession:
         session.mount("https://", adapter)
         transport = RequestsTransport(session=session, session_owner=False,
                                       **({} if self.verify_tls else {"connection_verify": False}))
-        retry = JitteredRetryPolicy(**RETRY_SETTINGS)
+        retry = new_retry_policy()
         return PipelineClient(self.cloud.resource_manager, policies=policies(self.credential, self.cloud.scope, retry),
                               transport=transport)
 

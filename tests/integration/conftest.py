@@ -30,6 +30,14 @@ def sandbox() -> SandboxClient:
     return SandboxClient(Path(state_dir))
 
 
+@pytest.fixture(autouse=True)
+def token_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own token cache (arm/token_cache): a token one test fetched never answers another's."""
+    directory = tmp_path / "token-cache"
+    monkeypatch.setenv("AZUREML_TOKEN_CACHE_DIR", str(directory))
+    return directory
+
+
 class PlaybookRun:
     def __init__(self, completed: subprocess.CompletedProcess[str]) -> None:
         self.returncode = completed.returncode

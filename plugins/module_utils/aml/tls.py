@@ -41,22 +41,48 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import importlib
+import importlib.util
 import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+# cryptography is imported on the first check (_require_cryptography), not with this file: a task without PEM
+# files never loads it. Whether it is installed is known without importing it.
 try:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import NameOID
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-    CRYPTOGRAPHY_IMPORT_ERROR: str | None = traceback.format_exc()
-else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+    _FOUND = importlib.util.find_spec("cryptography") is not None
+except (ImportError, ValueError):
+    _FOUND = False
+HAS_CRYPTOGRAPHY = _FOUND
+CRYPTOGRAPHY_IMPORT_ERROR: str | None = None if _FOUND else "ModuleNotFoundError: No module named 'cryptography'"
+# Bound by _load_cryptography(); every function that uses them calls _require_cryptography() first.
+x509: Any = None
+InvalidSignature: Any = None
+UnsupportedAlgorithm: Any = None
+hashes: Any = None
+serialization: Any = None
+NameOID: Any = None
+
+
+def _load_cryptography() -> None:
+    """Bind the cryptography names this file uses as module globals (once)."""
+    global HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR  # pylint: disable=global-statement
+    if x509 is not None:
+        return
+    try:
+        exceptions = importlib.import_module("cryptography.exceptions")
+        names = dict(x509=importlib.import_module("cryptography.x509"),
+                     InvalidSignature=exceptions.InvalidSignature, UnsupportedAlgorithm=exceptions.UnsupportedAlgorithm,
+                     hashes=importlib.import_module("cryptography.hazmat.primitives.hashes"),
+                     serialization=importlib.import_module("cryptography.hazmat.primitives.serialization"),
+                     NameOID=importlib.import_module("cryptography.x509.oid").NameOID)
+    except ImportError:
+        HAS_CRYPTOGRAPHY = False
+        CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+        return
+    globals().update(names)
+
 
 CERT_SETTING = "sslCertPemFile"
 KEY_SETTING = "sslKeyPemFile"
@@ -172,6 +198,8 @@ def base64_content(data: bytes) -> str:
 
 
 def _require_cryptography() -> None:
+    if HAS_CRYPTOGRAPHY:
+        _load_cryptography()
     if not HAS_CRYPTOGRAPHY:
         raise MissingCryptographyError(CRYPTOGRAPHY_IMPORT_ERROR)
 

@@ -5,11 +5,16 @@
 `resolve_cloud` turns `cloud_environment` (a known cloud name, or a metadata URL as Azure Stack Hub and
 the local sandbox use) into endpoints; `choose_auth` decides from the options and the environment which
 credential to build (pure, so it is unit-tested); `build_credential` builds it with azure-identity.
+
+Nothing heavy is imported here: `requests` only when a metadata document is fetched, azure-identity only
+when a credential is built (with the token cache, only when no cached token serves the task).
 """
 
 from __future__ import annotations
 
 import configparser
+import hashlib
+import importlib.util
 import json
 import os
 from dataclasses import dataclass
@@ -18,18 +23,21 @@ from urllib.parse import urlsplit
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError
 
-IMPORT_ERROR: Exception | None
-try:
-    import requests
-    from azure.identity import (
-        AzureCliCredential,
-        ClientSecretCredential,
-        ManagedIdentityCredential,
-    )
-except ImportError as exc:  # reported by the module through missing_required_lib
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
+
+def _missing(*names: str) -> Exception | None:
+    """An ImportError for the first package that is not installed, found without importing it."""
+    for name in names:
+        try:
+            found = importlib.util.find_spec(name)
+        except (ImportError, ValueError) as exc:
+            return ImportError(f"{name}: {exc}")
+        if found is None:
+            return ImportError(f"No module named '{name}'")
+    return None
+
+
+# Reported by the module through missing_required_lib; the packages themselves are imported where used.
+IMPORT_ERROR: Exception | None = _missing("requests", "azure.identity")
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,8 @@ def cloud_from_metadata(url: str, document: Any) -> Cloud:
     return Cloud(name, resource_manager.rstrip("/"), auth["loginEndpoint"].rstrip("/"), audiences[0])
 
 
-def resolve_cloud(value: str | None, verify: bool) -> Cloud:
-    """Return the endpoints of a named cloud, or fetch them from a metadata URL."""
+def resolve_cloud(value: str | None, verify: bool, cache: Any = None) -> Cloud:
+    """Return the endpoints of a named cloud, or fetch them from a metadata URL (through `cache`, a TokenCache)."""
     value = value or "AzureCloud"
     for name, cloud in KNOWN_CLOUDS.items():
         if value.lower() == name.lower():
@@ -113,6 +121,17 @@ def resolve_cloud(value: str | None, verify: bool) -> Cloud:
             "metadata URL"
         )
     url = metadata_url(value)
+    if cache is not None and cache.usable():
+        document = cache.metadata(url, lambda: fetch_metadata(url, verify))
+    else:
+        document = fetch_metadata(url, verify)
+    return cloud_from_metadata(url, document)
+
+
+def fetch_metadata(url: str, verify: bool) -> Any:
+    """GET a cloud metadata document (JSON); AuthError with the fix on any failure."""
+    import requests
+
     try:
         response = requests.get(url, verify=verify, timeout=30)
         response.raise_for_status()
@@ -123,7 +142,8 @@ def resolve_cloud(value: str | None, verify: bool) -> Cloud:
             "the CA that signed it, or set cert_validation_mode: ignore for a test cloud.") from exc
     except (requests.RequestException, ValueError) as exc:
         raise AuthError(f"cloud_environment: could not read the cloud metadata at {url}: {exc}") from exc
-    return cloud_from_metadata(url, document)
+    cloud_from_metadata(url, document)  # only a usable document is worth caching
+    return document
 
 
 @dataclass(frozen=True)
@@ -202,8 +222,35 @@ def choose_auth(params: Mapping[str, Any], environ: Mapping[str, str], credentia
     return AuthChoice("cli", "cli", subscription_id=params.get("subscription_id"))
 
 
+def cache_identity(choice: AuthChoice, cloud: Cloud, environ: Mapping[str, str],
+                   secret_hash: Callable[[str | None], str]) -> tuple[str, ...] | None:
+    """What a cached token is for, with every secret only as `secret_hash(secret)`; None: do not cache.
+
+    A service principal: the authority, tenant, client and secret. A managed identity: its endpoint (the
+    App Service or Arc one, else IMDS), the client id of a user-assigned one and the identity header. The
+    Azure CLI: its config directory and the account it is logged in to (azureProfile.json), so `az login`
+    or `az account set` as someone else never meets a token of the one before.
+    """
+    if choice.kind == "service_principal":
+        return ("service_principal", cloud.authority, choice.tenant or "", choice.client_id or "",
+                secret_hash(choice.secret))
+    if choice.kind == "msi":
+        endpoint = environ.get("IDENTITY_ENDPOINT") or environ.get("MSI_ENDPOINT") or "imds"
+        header = environ.get("IDENTITY_HEADER") or environ.get("MSI_SECRET")
+        return ("msi", endpoint, choice.client_id or "", secret_hash(header))
+    config_dir = os.path.expanduser(environ.get("AZURE_CONFIG_DIR") or "~/.azure")
+    try:
+        with open(os.path.join(config_dir, "azureProfile.json"), "rb") as handle:
+            profile = hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None  # not logged in, or somewhere we cannot see: the CLI decides, uncached
+    return ("cli", config_dir, profile)
+
+
 def build_credential(choice: AuthChoice, cloud: Cloud, verify: bool) -> Any:
     """Build the azure-identity credential for a choice, pointed at the cloud's authority."""
+    from azure.identity import AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential
+
     transport_options: dict[str, Any] = {} if verify else {"connection_verify": False}
     if choice.kind == "service_principal":
         return ClientSecretCredential(

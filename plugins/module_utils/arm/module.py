@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth, token_cache
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import build_client
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError, CollectionError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
@@ -25,14 +25,8 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.waiter impo
     Waiter,
 )
 
-SDK_IMPORT_ERROR: Exception | None
-try:
-    import azure.core  # noqa: F401  pylint: disable=unused-import
-    import azure.mgmt.core  # noqa: F401  pylint: disable=unused-import
-except ImportError as exc:  # reported by the module through missing_required_lib
-    SDK_IMPORT_ERROR = exc
-else:
-    SDK_IMPORT_ERROR = None
+# Reported by the module through missing_required_lib; found, not imported (the SDK loads where it is used).
+SDK_IMPORT_ERROR: Exception | None = auth._missing("azure.core", "azure.mgmt.core")  # pylint: disable=protected-access
 
 
 def azure_argument_spec() -> dict[str, Any]:
@@ -48,6 +42,7 @@ def azure_argument_spec() -> dict[str, Any]:
         cloud_environment=dict(type="str", default="AzureCloud", fallback=(env_fallback, ["AZURE_CLOUD_ENVIRONMENT"])),
         cert_validation_mode=dict(type="str", default="validate", choices=["validate", "ignore"],
                                   fallback=(env_fallback, ["AZURE_CERT_VALIDATION_MODE"])),
+        token_cache=dict(type="bool", default=True, fallback=(env_fallback, [token_cache.ENABLE_ENV])),
     )
 
 
@@ -95,8 +90,13 @@ class AzureModule:
 
     # --- auth (each raises AuthError or AzureCallError)
     @cached_property
+    def token_cache(self) -> token_cache.TokenCache | None:
+        """The controller's token and metadata cache (arm/token_cache), unless token_cache is off."""
+        return token_cache.TokenCache() if self.params.get("token_cache", True) else None
+
+    @cached_property
     def cloud(self) -> auth.Cloud:
-        return auth.resolve_cloud(self.params["cloud_environment"], self.verify_tls)
+        return auth.resolve_cloud(self.params["cloud_environment"], self.verify_tls, self.token_cache)
 
     @cached_property
     def _auth_choice(self) -> auth.AuthChoice:
@@ -108,11 +108,8 @@ class AzureModule:
 
     @cached_property
     def credential(self) -> Any:
-        try:
-            return auth.build_credential(self._auth_choice, self.cloud, self.verify_tls)
-        except ValueError as exc:  # azure-identity refuses a malformed tenant or authority
-            raise AuthError(f"The credentials are not usable: {exc}. Check tenant, client_id and "
-                            "cloud_environment.") from exc
+        return token_cache.credential(self._auth_choice, self.cloud, self.verify_tls, self.token_cache, os.environ,
+                                      "Check tenant, client_id and cloud_environment.")
 
     @cached_property
     def subscription_id(self) -> str:

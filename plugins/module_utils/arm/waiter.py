@@ -16,16 +16,8 @@ from typing import Any, Callable, Iterator
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError, WaitTimeout
 
-try:
-    from azure.core.exceptions import AzureError, DeserializationError
-    from azure.core.pipeline.policies._utils import get_retry_after
-    from azure.mgmt.core.polling.arm_polling import ARMPolling
-except ImportError:  # AzureModule reports the missing SDK
-    AzureError = DeserializationError = LookupError  # never raised then; keeps `except` clauses valid
-    ARMPolling = object
-
-    def get_retry_after(response: Any) -> float | None:
-        return None
+# azure-mgmt-core's polling is imported on first use (AdaptivePolling), so a task that writes nothing never
+# loads it; azure-core's exceptions come with the first request anyway.
 
 # The one default for wait_timeout (doc fragment azureml.kubernetes.wait holds the same number; a unit test
 # checks they agree), also used by modules without the wait options.
@@ -59,17 +51,35 @@ def polls_for(duration: float) -> int:
     raise AssertionError("unreachable")  # poll_intervals is endless
 
 
-class AdaptivePolling(ARMPolling):  # type: ignore[misc,valid-type]
-    """ARMPolling whose delay without Retry-After follows poll_intervals() (with Retry-After, Azure's)."""
+_ADAPTIVE: list[type] = []
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(timeout=FIRST_POLL_SECONDS, **kwargs)
-        self._schedule = poll_intervals()
 
-    def _extract_delay(self) -> float:
-        scheduled = next(self._schedule)
-        retry_after = get_retry_after(self._pipeline_response)
-        return retry_after if retry_after else scheduled
+def _adaptive_polling() -> type:
+    if not _ADAPTIVE:
+        from azure.core.pipeline.policies._utils import get_retry_after
+        from azure.mgmt.core.polling.arm_polling import ARMPolling
+
+        class AdaptivePolling(ARMPolling):
+            """ARMPolling whose delay without Retry-After follows poll_intervals() (with Retry-After, Azure's)."""
+
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(timeout=FIRST_POLL_SECONDS, **kwargs)
+                self._schedule = poll_intervals()
+
+            def _extract_delay(self) -> float:
+                scheduled = next(self._schedule)
+                retry_after = get_retry_after(self._pipeline_response)
+                return retry_after if retry_after else scheduled
+
+        _ADAPTIVE.append(AdaptivePolling)
+    return _ADAPTIVE[0]
+
+
+def __getattr__(name: str) -> type:
+    """AdaptivePolling, defined on first use (PEP 562)."""
+    if name == "AdaptivePolling":
+        return _adaptive_polling()
+    raise AttributeError(name)
 
 
 class Waiter:
@@ -92,14 +102,17 @@ class Waiter:
         return remaining
 
     @staticmethod
-    def polling(**kwargs: Any) -> AdaptivePolling:
-        """The polling method to pass to an SDK `begin_*` call (`polling=`), with that call's LRO options."""
-        return AdaptivePolling(**kwargs)
+    def polling(**kwargs: Any) -> Any:
+        """The polling method (an AdaptivePolling) to pass to an SDK `begin_*` call (`polling=`), with that call's
+        LRO options."""
+        return _adaptive_polling()(**kwargs)
 
     def result(self, poller: Any, action: str, *, always: bool = False) -> Any:
         """The outcome of a long-running operation (None with wait: false unless `always`)."""
         if not (always or self.enabled):
             return None
+        from azure.core.exceptions import AzureError, DeserializationError
+
         started = self._clock()
         try:
             result = poller.result(timeout=self._remaining(action))
