@@ -12,7 +12,7 @@ short_description: The wave gate of a fleet rollout of the Azure Machine Learnin
 version_added: 0.2.0
 description:
   - Decides, between the batches (C(serial)) of a rollout, whether it goes on, from the C(aml_run_record) fact each
-    cluster's converge tasks leave (see C(playbooks/fleet_rollout.yml)). It keeps no state of its own: the waves come
+    cluster's converge tasks leave (see C(playbooks/fleet_rollout.yml)). It keeps no state of its own; the waves come
     from the C(wave) each earlier batch's records carry.
   - With O(phase=start) (before a batch) it returns the batch's wave number (RV(wave)) and whether the rollout goes on
     (RV(proceed)); when an earlier wave's failures passed O(max_failures_percent), RV(untouched_record) is the run record
@@ -21,8 +21,8 @@ description:
     and returns RV(stop) when their share is strictly above O(max_failures_percent) (as Ansible's
     C(max_fail_percentage)), with a message naming the failed clusters, their failed step and reason, and how many
     clusters are left untouched. A stop is also a warning.
-  - It never fails a host: failing the run is the fleet report's job.
-  - Run it with C(run_once: true) in a play with C(serial).
+  - It never fails a host; failing the run is the fleet report's job.
+  - Run it with C(run_once=true) in a play with C(serial).
 options:
   phase:
     description: V(start) before the batch's tasks, V(end) after them.
@@ -49,20 +49,17 @@ options:
     description: The scenario name written into RV(untouched_record).
     type: str
     default: ""
+extends_documentation_fragment:
+  - azureml.kubernetes.attributes
 attributes:
-  action:
-    support: full
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
   check_mode:
     support: full
-    details: It reads facts only.
-    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    details: It reads facts only; in check mode the untouched record says mode C(check).
   diff_mode:
     support: none
-    description: Will return details on what has changed (or possibly needs changing in C(diff_mode)), when in diff mode.
-  run_once:
+  action:
     support: full
-    description: Run once per batch.
+    description: Runs on the controller as an action plugin.
 seealso:
   - module: azureml.kubernetes.aml_extension
 author:
@@ -154,13 +151,3 @@ msg:
   type: str
   sample: "Rollout stopped at wave 1. Wave 1: 1 of 1 cluster(s) failed (100%, threshold 0%): aks-7 (prerequisites: ...). 4 cluster(s) are left untouched: ..."
 """
-
-from ansible.module_utils.basic import AnsibleModule
-
-
-def main():
-    AnsibleModule(argument_spec={}).fail_json(msg="azureml.kubernetes.aml_rollout_gate runs as an action plugin on the controller.")
-
-
-if __name__ == "__main__":
-    main()

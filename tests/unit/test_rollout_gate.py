@@ -159,3 +159,16 @@ def test_action_end_counts_the_given_batch_even_when_a_host_left_the_play_batch(
 def test_action_refuses_a_threshold_out_of_range():
     with pytest.raises(AnsibleActionFail, match="rollout_max_failures_percent"):
         _action({"phase": "end", "max_failures_percent": 150}).run(task_vars=_vars({}, ["c1"], ["c1"]))
+
+
+def test_every_returned_key_is_documented():
+    import yaml
+
+    from ansible_collections.azureml.kubernetes.plugins.modules import aml_rollout_gate as stub
+
+    documented = set(yaml.safe_load(stub.RETURN))
+    options = set(yaml.safe_load(stub.DOCUMENTATION)["options"])
+    assert options == set(gate.ARGUMENT_SPEC)
+    records = {"c1": rec("failed", 1)}
+    for verdict in (gate.start(HOSTS, ["c2"], records, 0), gate.end(HOSTS, ["c1"], records, 0)):
+        assert set(verdict) <= documented, set(verdict) - documented
