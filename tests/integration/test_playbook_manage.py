@@ -1,10 +1,11 @@
 """The manage playbooks (playbooks/manage_*.yml) over a two-cluster fleet of the sandbox, an AKS and an Arc cluster,
 run as a user runs them: the sandbox's inventory.yml and env, the clusters selected with -l and aml_hosts, and the
-fleet report at the end. Show and list summarise each cluster; update sends exactly the switched setting, refuses
-on one cluster what the extension cannot take without stopping the other, and changes nothing the second time;
-the TLS rotation sends one update and leaves the new pair in the cluster's Secret; delete refuses without the
-confirmation and writes nothing, check mode writes nothing, and the confirmed delete removes the extensions and
-the Arc cluster's Relay resources.
+fleet report at the end. Show and list summarise each cluster (a secret another tool left in a public setting is
+masked); update sends exactly the switched setting, refuses on one cluster what the extension cannot take without
+stopping the other, and changes nothing the second time; the TLS rotation sends one update and leaves the new pair
+in the cluster's Secret; delete refuses without the confirmation and writes nothing, check mode writes nothing, a
+cluster's name confirms that cluster only, and the count confirmation with aml_delete_relay removes the Arc
+cluster's extension and Relay resources.
 
 The tests share one fleet and run in file order: show, list, update, rotate, delete (each step is the state the
 next one starts from, as in a real cluster's life).
@@ -31,6 +32,8 @@ POC = {"enableTraining": "True", "enableInference": "True", "inferenceRouterServ
        "allowInsecureConnections": "True", "InferenceRouterHA": "False"}
 CNAME = "ml.contoso.com"
 EXTENSIONS_PATH = "providers/Microsoft.KubernetesConfiguration/extensions"
+# A secret another tool left in an extension's public settings: the summary masks it.
+FOREIGN_SECRET = "Endpoint=sb://it.servicebus.windows.net/;SharedAccessKeyName=rw;SharedAccessKey=c2VjcmV0LWtleS0x"
 
 
 class Run:
@@ -96,7 +99,8 @@ class Fleet:
 
 @pytest.fixture(scope="module")
 def fleet(sandbox, tmp_path_factory) -> Fleet:
-    """AKS with the documentation's proof of concept and a Flux extension beside it; Arc with training only."""
+    """AKS with the documentation's proof of concept and a Flux extension beside it (carrying a secret in a public
+    setting, as another tool might leave it); Arc with training only."""
     fleet = Fleet(sandbox, tmp_path_factory.mktemp("manage"))
     aks, arc = fleet.aks, fleet.arc
     install = play(task("aks", **target(aks), config=POC), task("arc", **target(arc), config={"enableTraining": True}))
@@ -109,7 +113,8 @@ def fleet(sandbox, tmp_path_factory) -> Fleet:
             f"Microsoft.ContainerService/managedClusters/{aks['name']}/{EXTENSIONS_PATH}/flux")
     response = sandbox.arm("PUT", flux, {"properties": {
         "extensionType": "microsoft.flux", "autoUpgradeMinorVersion": True, "releaseTrain": "stable",
-        "scope": {"cluster": {"releaseNamespace": "flux-system"}}, "configurationSettings": {}}},
+        "scope": {"cluster": {"releaseNamespace": "flux-system"}},
+        "configurationSettings": {"relayServerConnectionString": FOREIGN_SECRET, "syncInterval": "5m"}}},
         api_version="2023-05-01")
     assert response.status_code < 300, response.text
     return fleet
@@ -244,28 +249,54 @@ def test_delete_refuses_without_the_confirmation_and_writes_nothing(fleet):
     assert {(row["outcome"], row["failed_step"]) for row in rows} == {("failed", "confirmation")}
 
 
-def test_delete_in_check_mode_writes_nothing_then_deletes_with_the_relay(fleet):
-    confirm = {"aml_confirm_delete": "yes-delete-2-clusters", "aml_delete_relay": True}
+def extension_gone(fleet, cluster: dict[str, Any], name: str = "azureml") -> bool:
+    provider = ("Microsoft.ContainerService/managedClusters" if cluster["cluster_type"] == "managedClusters"
+                else "Microsoft.Kubernetes/connectedClusters")
+    path = (f"/subscriptions/{cluster['subscription_id']}/resourceGroups/{cluster['resource_group']}/providers/"
+            f"{provider}/{cluster['name']}/{EXTENSIONS_PATH}/{name}")
+    return fleet.sandbox.arm("GET", path, api_version="2023-05-01").status_code == 404
+
+
+def test_delete_in_check_mode_writes_nothing_then_deletes_what_each_confirmation_names(fleet):
     show = fleet.run("manage_show.yml", [fleet.arc])
     hybrid_connection = show.result("Report the extension", fleet.arc["name"])["aml_extension_summary"]["settings"][
         "relayserver.hybridConnectionResourceID"]
     relay_namespace = hybrid_connection.split("/namespaces/")[1].split("/")[0]
 
     seq = fleet.mark()
-    predicted = fleet.run("manage_delete.yml", fleet.clusters, check=True, **confirm)
+    predicted = fleet.run("manage_delete.yml", fleet.clusters, check=True, aml_confirm_delete="yes-delete-2-clusters",
+                          aml_delete_relay=True)
     assert predicted.returncode == 0, predicted.stdout[-3000:]
     assert not fleet.writes_since(seq, fleet.aks["name"], fleet.arc["name"], relay_namespace)
     arc_actions = predicted.result("Report what was deleted", fleet.arc["name"])["msg"]["actions"]
     assert any("Relay" in action for action in arc_actions), arc_actions
     assert predicted.result("Report what was deleted", fleet.aks["name"])["msg"]["outcome"] == "would_change"
 
-    deleted = fleet.run("manage_delete.yml", fleet.clusters, **confirm)
+    # The AKS cluster's name confirms that cluster only: the Arc cluster of the same run is refused.
+    seq = fleet.mark()
+    by_name = fleet.run("manage_delete.yml", fleet.clusters, aml_confirm_delete=fleet.aks["name"])
+    assert by_name.returncode == 2, by_name.stdout[-3000:]
+    assert by_name.result("Report what was deleted", fleet.aks["name"])["msg"]["outcome"] == "updated"
+    assert by_name.result("Report what was deleted", fleet.arc["name"])["msg"]["outcome"] == "failed"
+    assert extension_gone(fleet, fleet.aks) and not extension_gone(fleet, fleet.arc)
+    assert not fleet.writes_since(seq, fleet.arc["name"], relay_namespace)
+    rows = {row["cluster"]: row for row in by_name.report()["rows"]}
+    assert rows[fleet.aks["name"]]["scenario"] == "manage_delete" and rows[fleet.aks["name"]]["outcome"] == "updated"
+    assert rows[fleet.aks["name"]]["extension_state"] == "absent"
+
+    deleted = fleet.run("manage_delete.yml", [fleet.arc], aml_confirm_delete="yes-delete-1-clusters",
+                        aml_delete_relay=True)
     assert deleted.returncode == 0, deleted.stdout[-3000:]
     assert deleted.result("Report what was deleted", fleet.arc["name"])["msg"]["actions"] == arc_actions
+    assert extension_gone(fleet, fleet.arc)
     assert fleet.sandbox.arm("GET", hybrid_connection, api_version="2024-01-01").status_code == 404
-    after = fleet.run("manage_show.yml", fleet.clusters)
-    for cluster in fleet.clusters:
-        assert after.result("Report the extension", cluster["name"])["aml_extension_summary"]["state"] == "absent"
-    rows = {row["cluster"]: row for row in deleted.report()["rows"]}
-    assert {row["scenario"] for row in rows.values()} == {"manage_delete"}
-    assert {row["outcome"] for row in rows.values()} == {"updated"}
+
+    # What is left: Flux on AKS (its secret-looking setting masked in the summary and the report), nothing on Arc.
+    after = fleet.run("manage_show.yml", fleet.clusters, aml_extension_name="flux")
+    flux = after.result("Report the extension", fleet.aks["name"])["aml_extension_summary"]
+    assert flux["state"] == "Succeeded" and flux["settings"]["syncInterval"] == "5m"
+    assert flux["settings"]["relayServerConnectionString"] == "********"
+    assert FOREIGN_SECRET not in json.dumps(flux)
+    assert "c2VjcmV0LWtleS0x" not in json.dumps(after.report())
+    nothing = after.result("Report the extension", fleet.arc["name"])["aml_extension_summary"]
+    assert nothing["state"] == "absent" and nothing["installed"] is False
