@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from . import bench_kube, bench_playbook, bench_polling, bench_sandbox, bench_settings
+from . import bench_fleet, bench_kube, bench_playbook, bench_polling, bench_sandbox, bench_settings
 from .paths import BENCH_DIR
 from .results import ERROR, Report, Row, error_row, machine_facts, markdown, write
 
@@ -28,6 +28,7 @@ GROUPS: dict[str, tuple[str, Callable[[list[Row]], None]]] = {
     "playbook": ("ansible-playbook end to end", bench_playbook.run),
     "polling": ("waiting for operations without Retry-After", bench_polling.run),
     "kube": ("the sandbox clusters' real control planes", bench_kube.run),
+    "fleet": ("fleet cost: requests per cluster, converge vs ping, the 1,000-cluster read path", bench_fleet.run),
 }
 
 NOTES = [
