@@ -167,6 +167,8 @@ options:
       - Register the C(Microsoft.KubernetesConfiguration) resource provider (and C(Microsoft.Relay) for an Arc-enabled
         cluster) when the subscription has not registered it yet, and wait for it. With V(false) an unregistered provider
         fails the task. The Azure SDK's silent automatic registration is turned off either way.
+      - A registration is read only when something is to be created; an existing extension (or Relay rule) shows its
+        provider registered, so a run that changes nothing or updates reads none.
     type: bool
     default: true
 notes:
@@ -333,7 +335,11 @@ extension:
       description: The extension's managed identity, on Arc-enabled clusters.
       type: dict
 cluster:
-  description: Facts about the cluster that the settings processing used.
+  description:
+    - Facts about the cluster that the settings processing used.
+    - When the extension exists and nothing is sent, the cluster is not read (the extension's settings hold what was
+      computed from it); then only C(cluster_type), C(id), C(name) and C(location) are known, and C(node_count),
+      C(distribution), C(kubernetes_version) and C(provisioning_state) are null. A run that writes reads the cluster.
   returned: when O(state=present)
   type: dict
   contains:

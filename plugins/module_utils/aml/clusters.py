@@ -77,6 +77,29 @@ def node_count(cluster_type: str, cluster: dict[str, Any]) -> int | None:
     return sum(int(p.get("count") or 0) for p in pools)
 
 
+# The settings an install computes from the cluster resource (its location and name); an existing extension that
+# holds every one of them needs no read of the cluster to be compared (see facts_from_settings).
+CLUSTER_DERIVED_SETTINGS = ("location", "domain", "jobSchedulerLocation", "cluster_name_friendly")
+
+
+def facts_from_settings(cluster_type: str, settings: dict[str, Any], *, subscription_id: str, resource_group: str,
+                        cluster_name: str) -> ClusterFacts | None:
+    """The facts an existing extension's settings hold about its cluster, or None when one is missing.
+
+    What only the cluster resource tells (node count, distribution, Kubernetes version, provisioning state) is
+    unknown (None): the node-count and OpenShift heuristics apply when the extension is written, which reads the
+    cluster. ``location`` is the one the install computed (lower-cased, as the CLI sends it).
+    """
+    if any(not settings.get(key) for key in CLUSTER_DERIVED_SETTINGS):
+        return None
+    return ClusterFacts(
+        cluster_type=cluster_type,
+        resource_id=cluster_resource_id(subscription_id, resource_group, cluster_type, cluster_name),
+        name=str(settings["cluster_name_friendly"]),
+        location=str(settings["location"]),
+    )
+
+
 def cluster_facts(cluster_type: str, cluster: dict[str, Any], *, subscription_id: str, resource_group: str,
                   cluster_name: str) -> ClusterFacts:
     """The facts of a cluster resource (ARM JSON) found under the given subscription and resource group."""

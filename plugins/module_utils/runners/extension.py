@@ -2,11 +2,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The aml_extension run: gather, decide() (pure), apply() (I/O), report. The one place that fails the task.
 
-state=present: the cluster's facts and the current extension (after any running operation ended) are read;
-``aml/settings.desired()`` turns the options into the extension to send; ``decide()`` compares it with the
-current one (``aml/extension_state.plan``, once) and says what to do, including whether the protected
-settings go, with their fingerprint and, on Arc, the Azure Relay connection string (a placeholder until
-``apply()`` reads the real one); ``apply()`` registers providers, ensures the Relay, and writes.
+state=present: the current extension (after any running operation ended) is read; ``aml/settings.desired()``
+turns the options into the extension to send; ``decide()`` compares it with the current one
+(``aml/extension_state.plan``, once) and says what to do, including whether the protected settings go, with their
+fingerprint and, on Arc, the Azure Relay connection string (a placeholder until ``apply()`` reads the real one);
+``apply()`` registers providers, ensures the Relay, and writes.
+
+The request budget: a run that changes nothing reads the extension and, on Arc, the Relay rule; the cluster only
+when the extension lacks a setting computed from it (an update reads it and decides again over its facts); a
+provider registration only when something is to be created (an existing resource proves its provider registered,
+and ARM's MissingSubscriptionRegistration answer says the opposite without a read).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, NoReturn
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import fingerprint, tls
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts, facts_from_settings
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
     IN_PROGRESS,
     DesiredExtension,
@@ -174,6 +179,7 @@ class ExtensionRunner:
         self.providers = Providers(azure)
         self.actions: list[str] = []
         self.diff: dict[str, Any] = {"before": {}, "after": {}}
+        self._relay_complete: bool | None = None
 
     # --- the one way out with an error
     def run(self) -> NoReturn:
@@ -207,18 +213,51 @@ class ExtensionRunner:
         return relay_names(self.p["cluster_name"], self.azure.subscription_id, self.p["resource_group"])
 
     def current(self) -> dict[str, Any] | None:
-        """The extension after any operation running on it ended (wait: true); None without the provider."""
-        # Without the provider no extension can exist; reading one would only meet MissingSubscriptionRegistration.
-        found = self.extensions.get(self.name) if self.providers.registered(KUBERNETES_CONFIGURATION) else None
+        """The extension after any operation running on it ended (wait: true); None without the provider.
+
+        No registration read: an extension that exists proves Microsoft.KubernetesConfiguration registered, and
+        without it ARM answers MissingSubscriptionRegistration, which says it is not (ensure() then needs no read).
+        """
+        try:
+            found = self.extensions.get(self.name)
+        except AzureCallError as exc:
+            if not self.providers.is_missing(exc, KUBERNETES_CONFIGURATION):
+                raise
+            return None
+        if found is not None:
+            self.providers.learned(KUBERNETES_CONFIGURATION, True)
         return self.extensions.settle(self.name, found)
 
     # --- state=present
     def present(self) -> NoReturn:
-        facts = self.clusters.facts()
         current = self.current()
         if provisioning_state(current) == "deleting":
             raise Refused(in_progress_message(self.name, current or {}, "is being deleted"),
                           extension=extension_view(current))
+        # The request budget: an existing extension holds what the install computed from the cluster, so the
+        # cluster is read only when one of those settings is missing or something is to be written (which
+        # applies the node-count and OpenShift heuristics to what the cluster is now).
+        facts = None if current is None else self.facts_from_extension(current)
+        read_cluster = facts is None
+        if facts is None:
+            facts = self.clusters.facts()
+        decision, warnings = self.decide_present(facts, current)
+        if decision.plan.action != "none" and not read_cluster:
+            facts = self.clusters.facts()
+            decision, warnings = self.decide_present(facts, current)
+        for warning in warnings + decision.warnings:
+            self.azure.warn(warning)
+        if decision.plan.action == "none":
+            self.finish(False, current, facts, [])
+        self.apply(decision, current, facts)
+
+    def facts_from_extension(self, current: dict[str, Any]) -> ClusterFacts | None:
+        return facts_from_settings(self.p["cluster_type"], current_settings(current),
+                                   subscription_id=self.azure.subscription_id,
+                                   resource_group=self.p["resource_group"], cluster_name=self.p["cluster_name"])
+
+    def decide_present(self, facts: ClusterFacts, current: dict[str, Any] | None) -> tuple[Decision, list[str]]:
+        """desired() over these facts, then decide(); the Relay of an existing extension is read once."""
         p = self.p
         try:
             want, warnings = desired(
@@ -235,14 +274,24 @@ class ExtensionRunner:
         relay = self.relay_names() if needs_relay(want) else None
         relay_complete = None
         if relay is not None and current is not None:
-            relay_complete = self.providers.registered(RELAY) and RelayService(self.azure, relay).complete()
+            relay_complete = self.relay_complete(relay)
         decision = decide(want, current, Options(self.name, p["update_protected"], p["force_update"]),
                           relay=relay, relay_complete=relay_complete)
-        for warning in warnings + decision.warnings:
-            self.azure.warn(warning)
-        if decision.plan.action == "none":
-            self.finish(False, current, facts, [])
-        self.apply(decision, current, facts)
+        return decision, warnings
+
+    def relay_complete(self, names: RelayNames) -> bool:
+        """Whether the Relay hybrid connection and rule exist (one read, kept for the run); an unregistered
+        Microsoft.Relay means they do not."""
+        if self._relay_complete is None:
+            try:
+                self._relay_complete = RelayService(self.azure, names).complete()
+            except AzureCallError as exc:
+                if not self.providers.is_missing(exc, RELAY):
+                    raise
+                self._relay_complete = False
+            if self._relay_complete:
+                self.providers.learned(RELAY, True)
+        return self._relay_complete
 
     def ensure_provider(self, namespace: str) -> None:
         if self.providers.ensure(namespace, allowed=self.p["register_provider"], check_mode=self.azure.check_mode):
@@ -307,9 +356,14 @@ class ExtensionRunner:
             self.actions.append(decision.action)
             if not self.azure.check_mode:
                 self.extensions.delete(self.name, p["force"])
-        if p["delete_relay"] and self.providers.registered(RELAY):
+        if p["delete_relay"]:
             relay = RelayService(self.azure, self.relay_names())
-            removed = relay.removal_plan() if self.azure.check_mode else relay.remove()
+            try:
+                removed = relay.removal_plan() if self.azure.check_mode else relay.remove()
+            except AzureCallError as exc:  # Microsoft.Relay not registered: no Relay resource can exist
+                if not self.providers.is_missing(exc, RELAY):
+                    raise
+                removed = []
             self.actions += [f"delete Azure Relay {what}" for what in removed]
         self.finish(bool(self.actions), None, None, [])
 

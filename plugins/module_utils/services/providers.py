@@ -3,19 +3,35 @@
 """Resource provider registrations: read once per run, registered only when asked (raises, never exits).
 
 The one place for registration logic. The SDK's own automatic registration is off (arm/client), so a
-provider is registered here or not at all.
+provider is registered here or not at all. A read of a provider's resource that ARM answers with 409
+``MissingSubscriptionRegistration`` says as much as a read of the registration (``missing_registration``),
+so callers read a resource first and the registration only when they are about to create something.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import Refused
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError, Refused
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
 
 KUBERNETES_CONFIGURATION = "Microsoft.KubernetesConfiguration"
 RELAY = "Microsoft.Relay"
+MISSING_REGISTRATION = "MissingSubscriptionRegistration"
+
+
+def missing_registration(exc: CollectionError) -> str | None:
+    """The provider namespace an error says the subscription has not registered (409 MissingSubscriptionRegistration:
+    its target, else the last quoted name of its message, as azure-mgmt-core reads it), or None for another error."""
+    error = exc.details.get("error") or {}
+    if error.get("code") != MISSING_REGISTRATION:
+        return None
+    if error.get("target"):
+        return str(error["target"])
+    quoted = re.findall(r"'([^']+)'", str(error.get("message") or ""))
+    return quoted[-1] if quoted else ""
 
 
 class Providers:
@@ -51,6 +67,17 @@ class Providers:
         """Wait (within wait_timeout, adaptive polling) until `namespace` is Registered."""
         self.azure.waiter.until(lambda: self._read(namespace), bool, f"resource provider {namespace} to be registered")
         self._registered[namespace] = True
+
+    def learned(self, namespace: str, registered: bool) -> None:
+        """Record what another answer said (a MissingSubscriptionRegistration, or a resource that exists)."""
+        self._registered[namespace] = registered
+
+    def is_missing(self, exc: CollectionError, namespace: str) -> bool:
+        """Whether `exc` says `namespace` is not registered (recorded, so ensure() needs no read)."""
+        if (missing_registration(exc) or "").lower() != namespace.lower():
+            return False
+        self.learned(namespace, False)
+        return True
 
     def registered(self, namespace: str) -> bool:
         if namespace not in self._registered:

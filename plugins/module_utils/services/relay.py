@@ -67,8 +67,9 @@ class RelayService:
             n.resource_group, n.namespace, n.hybrid_connection, n.rule))
 
     def complete(self) -> bool:
-        """Whether the hybrid connection and its rule both exist (reads only)."""
-        return call(lambda: self._hybrid_connection() is not None and self._rule() is not None,
+        """Whether the hybrid connection and its rule both exist: one read, of the rule, which ARM finds only under
+        its hybrid connection and namespace."""
+        return call(lambda: self._rule() is not None,
                     f"read Azure Relay hybrid connection {self.names.hybrid_connection}")
 
     def removal_plan(self) -> list[str]:

@@ -6,6 +6,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters im
     ClusterFacts,
     cluster_facts,
     cluster_resource_id,
+    facts_from_settings,
 )
 
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
@@ -39,3 +40,17 @@ def test_small_clusters_and_unknown_counts():
     assert aks.view() == {"cluster_type": "managedClusters", "id": aks.resource_id, "name": "aks1", "location": "EastUS",
                           "node_count": 2, "distribution": None, "kubernetes_version": "1.30",
                           "provisioning_state": "Succeeded"}
+
+
+def test_facts_from_an_extensions_settings_need_every_setting_computed_from_the_cluster():
+    settings = {"location": "eastus", "domain": "eastus.cloudapp.azure.com", "jobSchedulerLocation": "eastus",
+                "cluster_name_friendly": "aks1", "enableTraining": "True"}
+    facts = facts_from_settings("managedClusters", settings, subscription_id=SUB, resource_group="rg-aml",
+                                cluster_name="aks1")
+    assert facts == ClusterFacts("managedClusters", cluster_resource_id(SUB, "rg-aml", "managedClusters", "aks1"),
+                                 "aks1", "eastus")
+    assert facts.node_count is None and not facts.small  # unknown: the heuristics wait for a write
+    for key in ("location", "domain", "jobSchedulerLocation", "cluster_name_friendly"):
+        lacking = {k: v for k, v in settings.items() if k != key}
+        assert facts_from_settings("managedClusters", lacking, subscription_id=SUB, resource_group="rg-aml",
+                                   cluster_name="aks1") is None, key

@@ -9,7 +9,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors impo
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, read
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.waiter import Waiter
 from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
-from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import Providers
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import Providers, missing_registration
 
 
 def raise_(exc):
@@ -86,3 +86,31 @@ def test_listing_a_missing_cluster_is_none_and_other_errors_raise():
     service.__dict__["_extensions"] = Ops(HttpResponseError("boom"))
     with pytest.raises(AzureCallError, match="list the extensions on managedClusters/aks1"):
         service.list()
+
+
+def missing(namespace=None, message=None):
+    error = {"code": "MissingSubscriptionRegistration"}
+    if namespace:
+        error["target"] = namespace
+    if message:
+        error["message"] = message
+    exc = AzureCallError(HttpResponseError("409"), "read extension azureml")
+    exc.details["error"] = error
+    return exc
+
+
+def test_a_missing_registration_answer_is_learned_without_a_read():
+    assert missing_registration(missing("Microsoft.KubernetesConfiguration")) == "Microsoft.KubernetesConfiguration"
+    assert missing_registration(missing(message="The subscription is not registered to use namespace "
+                                                "'Microsoft.Relay'. See https://aka.ms/rps-not-found")) == "Microsoft.Relay"
+    other = AzureCallError(HttpResponseError("403"), "read extension azureml")
+    assert missing_registration(other) is None
+    service = providers(["Registered"])  # what a read would say: never asked
+    assert service.is_missing(other, "Microsoft.Relay") is False
+    assert service.is_missing(missing("Microsoft.Relay"), "Microsoft.KubernetesConfiguration") is False
+    assert service.is_missing(missing("microsoft.relay"), "Microsoft.Relay") is True
+    assert service.registered("Microsoft.Relay") is False
+    assert service.ensure("Microsoft.Relay", allowed=True, check_mode=True) is True
+    service.learned("Microsoft.KubernetesConfiguration", True)
+    assert service.ensure("Microsoft.KubernetesConfiguration", allowed=False, check_mode=False) is False
+    assert service._providers.registered == []
