@@ -55,7 +55,7 @@ def test_drift_on_a_converged_fleet_reports_nothing_and_writes_nothing_then_repo
     objects = {n: cluster_objects(sandbox, n) for n in names}
     assert any(key[1] == "azureml" for key in objects[names[0]]), "no object in namespace azureml to watch"
     since = sandbox.last_seq()
-    drift = run_fleet_playbook(sandbox, tmp_path, "fleet_drift.yml", inventory, SCENARIO)
+    drift = run_fleet_playbook(sandbox, tmp_path, "fleet_drift.yml", inventory, SCENARIO, check=True)
     assert drift.returncode == 0, drift
     for name in names:
         row = drift.rows[name]
@@ -69,7 +69,7 @@ def test_drift_on_a_converged_fleet_reports_nothing_and_writes_nothing_then_repo
     changed = fleet_inventory(sandbox, tmp_path, names,
                               host_vars={names[1]: {"aml_extension_config": {"inferenceRouterServiceType": "NodePort"}}})
     since = sandbox.last_seq()
-    drift = run_fleet_playbook(sandbox, tmp_path, "fleet_drift.yml", changed, SCENARIO)
+    drift = run_fleet_playbook(sandbox, tmp_path, "fleet_drift.yml", changed, SCENARIO, check=True)
     assert drift.returncode == 0, drift
     assert drift.rows[names[0]]["outcome"] == "unchanged", drift
     row = drift.rows[names[1]]
@@ -79,3 +79,11 @@ def test_drift_on_a_converged_fleet_reports_nothing_and_writes_nothing_then_repo
     for name in names:
         assert arm_writes(sandbox, name, since) == [], name
         assert cluster_objects(sandbox, name) == objects[name], name
+
+
+def test_drift_without_check_on_the_command_line_refuses_before_reading_anything(sandbox, tmp_path):
+    name = sandbox.seed_cluster(name=f"it-drift-{uuid.uuid4().hex[:6]}")["name"]
+    run = run_fleet_playbook(sandbox, tmp_path, "fleet_drift.yml", fleet_inventory(sandbox, tmp_path, [name]), SCENARIO)
+    assert run.returncode != 0, run
+    assert "Run fleet_drift.yml with --check --diff" in run.stdout, run
+    assert sandbox.requests_for(name) == []

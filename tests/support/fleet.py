@@ -52,7 +52,7 @@ class FleetRun:
 
 
 def run_fleet_playbook(sandbox, folder: Path, playbook: str, inventory: Path,
-                       extra_vars: Optional[Mapping[str, Any]] = None) -> FleetRun:
+                       extra_vars: Optional[Mapping[str, Any]] = None, check: bool = False) -> FleetRun:
     """``ansible-playbook -i inventory playbooks/<playbook>`` with the sandbox's environment; the report goes to
     ``folder/report`` (fresh for each run)."""
     report_dir = folder / "report"
@@ -61,6 +61,8 @@ def run_fleet_playbook(sandbox, folder: Path, playbook: str, inventory: Path,
             item.unlink()
     command = [ansible_playbook(), "-i", str(inventory), str(REPO / "playbooks" / playbook),
                "-e", json.dumps({"aml_report_dir": str(report_dir), **dict(extra_vars or {})})]
+    if check:
+        command += ["--check", "--diff"]
     completed = subprocess.run(command, capture_output=True, text=True, env=ansible_env(sandbox.env),
                                timeout=PLAYBOOK_TIMEOUT, check=False, cwd=folder)
     return FleetRun(completed, report_dir)
