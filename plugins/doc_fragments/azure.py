@@ -152,8 +152,8 @@ options:
       - name: AZURE_CERT_VALIDATION_MODE
   token_cache:
     description:
-      - Share the modules' controller-side cache of access tokens and cloud metadata (see the modules' O(token_cache)):
-        C($XDG_CACHE_HOME/azureml.kubernetes/) or E(AZUREML_TOKEN_CACHE_DIR), mode 0700, files 0600, no secret written.
+      - "Share the modules' controller-side cache of access tokens and cloud metadata (see the modules' O(token_cache)):
+        C($XDG_CACHE_HOME/azureml.kubernetes/) or E(AZUREML_TOKEN_CACHE_DIR), mode 0700, files 0600, no secret written."
       - V(false) fetches a token and the metadata on every inventory run.
     type: bool
     default: true

@@ -76,7 +76,8 @@ def playbook(folder: Path, facts: list[str]) -> Path:
     return path
 
 
-def run(folder: Path, *args: str, fleet: dict[str, Any] = FLEET) -> tuple[subprocess.CompletedProcess[str], dict]:
+def run(folder: Path, *args: str, fleet: dict[str, Any] | None = None) -> tuple[subprocess.CompletedProcess[str], dict]:
+    fleet = FLEET if fleet is None else fleet
     facts = sorted({key for host in fleet.values() for key in host["seed"]})
     command = [ansible_playbook(), "-i", str(inventory(folder, fleet)), str(playbook(folder, facts)), *args]
     env = ansible_env({}, {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"})

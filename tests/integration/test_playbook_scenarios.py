@@ -83,7 +83,7 @@ class Fleet:
                                           check=False, cwd=self.tmp))
 
     def extension_writes(self, host: str, since: int) -> list[dict[str, Any]]:
-        return [e for e in self.sandbox.writes(f"/{host}/providers/Microsoft.KubernetesConfiguration", since=since)]
+        return list(self.sandbox.writes(f"/{host}/providers/Microsoft.KubernetesConfiguration", since=since))
 
     def settings(self, host: str) -> dict[str, str]:
         found = [e for e in self.sandbox.extensions() if f"/{host}/providers/" in e["id"] and e["name"] == "azureml"]

@@ -57,7 +57,7 @@ def auth_requests(own, since):
 
 
 def two_clusters(own):
-    return [own.seed_cluster() for _ in range(2)]
+    return [own.seed_cluster(), own.seed_cluster()]
 
 
 def tasks_on(clusters, **args):
@@ -117,7 +117,7 @@ def test_a_changed_secret_requests_a_fresh_token(own, tmp_path):
     # a rotated (here: wrong) secret is never answered from the cache: Entra ID is asked, and refuses it
     wrong = "rotated~" + uuid.uuid4().hex
     since = own.last_seq()
-    done = run(own, play(*tasks_on([second])), cache_dir, **dict(service_principal, AZURE_SECRET=wrong))
+    done = run(own, play(*tasks_on([second])), cache_dir, **{**service_principal, "AZURE_SECRET": wrong})
     assert done.returncode != 0
     assert "AADSTS7000215" in done.stdout and wrong not in done.stdout + done.stderr
     tokens, metadata = auth_requests(own, since)

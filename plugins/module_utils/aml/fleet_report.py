@@ -102,7 +102,7 @@ def protected_values(host_vars: Mapping[str, Any]) -> list[Any]:
     """Every value given as a protected setting, and every value under a key the settings table marks secret."""
     found: list[Any] = []
     for name in PROTECTED_VARS:
-        found += [v for v in _dict(host_vars.get(name)).values()]
+        found += list(_dict(host_vars.get(name)).values())
     secret = set(secret_keys())
 
     def walk(node: Any) -> None:
