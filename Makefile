@@ -105,15 +105,18 @@ sandbox: setup kube-binaries
 sandbox-stop: setup
 	python -m sandbox stop --state-dir $(SANDBOX_DIR)
 
-# --- the demo: a documented scenario end to end, against a fresh sandbox world in .sandbox, left running so its
+# --- the demo: a documented scenario end to end (prerequisites, install, verify, the fleet report), against a fresh sandbox world in .sandbox, left running so its
 # clusters can be looked at (kubectl) afterwards; `make sandbox-stop` stops it.
 demo: setup kube-binaries
 	@python -m sandbox stop --state-dir $(SANDBOX_DIR) >/dev/null 2>&1 || true
 	@rm -rf $(SANDBOX_DIR)
 	@python -m sandbox start --state-dir $(SANDBOX_DIR)
 	@set -a; source $(SANDBOX_DIR)/env; set +a; \
-	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo.yml || exit $$?; \
-	  echo; echo "The sandbox is still running. Its clusters are real Kubernetes API servers:"; \
+	  ansible-playbook -i $(SANDBOX_DIR)/inventory.yml playbooks/demo.yml \
+	    -e aml_report_dir=$(CURDIR)/$(SANDBOX_DIR)/report || exit $$?; \
+	  echo; echo "The fleet report (open it in a browser): $(SANDBOX_DIR)/report/aml-fleet-report.html"; \
+	  echo "  and as JSON: $(SANDBOX_DIR)/report/aml-fleet-report.json"; \
+	  echo "The sandbox is still running. Its clusters are real Kubernetes API servers:"; \
 	  echo "  kubectl --kubeconfig $(SANDBOX_DIR)/kubeconfig --context aks-aml-demo get nodes,pods -A"; \
 	  echo "Stop it with: make sandbox-stop"
 

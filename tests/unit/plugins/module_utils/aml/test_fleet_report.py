@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import fleet_report as fr
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import MASK
 from ansible_collections.azureml.kubernetes.plugins.plugin_utils.fleet_report import files, page
-from tests.support import pki
+from ansible_collections.azureml.kubernetes.tests.support import pki
 
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
 
