@@ -46,7 +46,7 @@ class ActionModule(ActionBase):
     _supports_async = False
 
     def _hosts(self, hosts: list[str] | None, task_vars: Mapping[str, Any]) -> list[str]:
-        """The named hosts, or those of the pattern ``aml_hosts`` (default ``all``) within ``--limit``, if any."""
+        """The named hosts, or those of the pattern ``aml_hosts`` (default ``all``); within ``--limit``, if any."""
         manager = InventoryManager(self._loader, parse=False)
         for group, members in (task_vars.get("groups") or {}).items():
             manager.add_group(group)
@@ -59,9 +59,7 @@ class ActionModule(ActionBase):
             except AnsibleError as exc:
                 raise AnsibleError(f"aml_fleet_report: {patterns!r} names no inventory hosts: {exc}") from exc
 
-        if hosts:
-            return matching(hosts)
-        found = matching([str(task_vars.get("aml_hosts") or "all")])
+        found = matching(hosts) if hosts else matching([str(task_vars.get("aml_hosts") or "all")])
         limit = task_vars.get("ansible_limit")
         if limit:
             allowed = set(matching([str(limit)]))

@@ -49,7 +49,8 @@ def _wave_of(record: Any) -> Optional[int]:
 
 
 def failed_percent(failed: int, size: int) -> float:
-    return 0.0 if size <= 0 else round(100.0 * failed / size, 2)
+    """Unrounded: 1 of 3 is above a threshold of 33.33 (round only to show it)."""
+    return 0.0 if size <= 0 else 100.0 * failed / size
 
 
 def is_failed(record: Any) -> bool:
@@ -58,13 +59,25 @@ def is_failed(record: Any) -> bool:
 
 
 def earlier_waves(hosts: Sequence[str], batch: Iterable[str], records: Mapping[str, Any]) -> dict[int, list[str]]:
-    """The hosts of earlier batches, by the wave their record carries (hosts of this batch left out)."""
+    """The hosts of earlier batches, by the wave their record carries (hosts of this batch left out).
+
+    A host before this batch in the play's order with no record broke outside the converge's rescue in an
+    earlier batch: it counts in the latest earlier wave (as failed), so the stop it caused is not forgotten.
+    """
     current = set(batch)
+    first = min((i for i, host in enumerate(hosts) if host in current), default=len(hosts))
     waves: dict[int, list[str]] = {}
-    for host in hosts:
+    broken: list[str] = []
+    for position, host in enumerate(hosts):
+        if host in current:
+            continue
         wave = _wave_of(records.get(host))
-        if host not in current and wave is not None:
+        if wave is not None:
             waves.setdefault(wave, []).append(host)
+        elif position < first and not isinstance(records.get(host), Mapping):
+            broken.append(host)
+    if broken:
+        waves.setdefault(max(waves) if waves else 1, []).extend(broken)
     return waves
 
 
@@ -129,12 +142,12 @@ def end(hosts: Sequence[str], batch: Sequence[str], records: Mapping[str, Any], 
     remaining = [h for h in hosts if h not in done]
     stop = verdict["exceeded"]
     result: dict[str, Any] = {"phase": "end", "wave": wave, "batch": list(batch), "size": verdict["size"],
-                              "failed_hosts": verdict["failed"], "failed_percent": verdict["failed_percent"],
+                              "failed_hosts": verdict["failed"], "failed_percent": round(verdict["failed_percent"], 2),
                               "max_failures_percent": max_failures_percent, "stop": stop,
                               "stopped_at_wave": already if already is not None else (wave if stop else None),
                               "remaining": remaining}
     summary = (f"Wave {wave}: {len(verdict['failed'])} of {verdict['size']} cluster(s) failed "
-               f"({verdict['failed_percent']:g}%, threshold {max_failures_percent:g}%)")
+               f"({round(verdict['failed_percent'], 2):g}%, threshold {max_failures_percent:g}%)")
     if already is not None:
         result["msg"] = f"Wave {wave} was left untouched: the rollout stopped at wave {already}."
     elif stop:

@@ -44,10 +44,12 @@ CLUSTER_TYPES = {"managedClusters": "AKS", "connectedClusters": "Arc"}
 ROLE_RESULTS = ("prerequisites", "legacy_cleanup", "authorized_ip_ranges", "gpu", "tls", "extension", "verify")
 # Host variables that hold protected settings given to the play (their values are masked everywhere).
 PROTECTED_VARS = ("aml_extension_config_protected", "extension_config_protected")
+# Host variables that are a secret themselves (an inline TLS key, which may come without its PEM armour).
+SECRET_TEXT_VARS = ("aml_tls_key_content", "tls_key_content")
 # Host variables a row reads: the inventory's (sandbox or aml_clusters plugin), the run record, the results.
 ROW_VARS = (("aml_cluster_name", "aml_cluster_type", "aml_resource_group", "aml_subscription_id", "aml_location",
              "aml_scenario", "aml_extension_state", "aml_extension_version", "aml_run_record")
-            + PROTECTED_VARS + tuple(f"{role}_result" for role in ROLE_RESULTS))
+            + PROTECTED_VARS + SECRET_TEXT_VARS + tuple(f"{role}_result" for role in ROLE_RESULTS))
 # Values this short, or booleans, are not masked as text: "True" in a protected map would blank out the page.
 MIN_MASKED_LENGTH = 6
 
@@ -67,7 +69,9 @@ class Masker:
     """Masks the given secret values and the secret shapes in any text or nested data."""
 
     def __init__(self, values: Iterable[Any] = ()) -> None:
-        texts = {str(v) for v in values if isinstance(v, str) and len(v) >= MIN_MASKED_LENGTH}
+        # numbers too (a protected port or pin given unquoted), as their text
+        texts = {str(v) for v in values
+                 if isinstance(v, (str, int, float)) and not isinstance(v, bool) and len(str(v)) >= MIN_MASKED_LENGTH}
         # Longest first, so a value containing another is masked whole.
         self.values = sorted(texts, key=len, reverse=True)
 
@@ -103,6 +107,7 @@ def protected_values(host_vars: Mapping[str, Any]) -> list[Any]:
     found: list[Any] = []
     for name in PROTECTED_VARS:
         found += list(_dict(host_vars.get(name)).values())
+    found += [host_vars.get(name) for name in SECRET_TEXT_VARS if host_vars.get(name)]
     secret = set(secret_keys())
 
     def walk(node: Any) -> None:
@@ -116,7 +121,7 @@ def protected_values(host_vars: Mapping[str, Any]) -> list[Any]:
                 walk(item)
 
     walk({k: host_vars.get(k) for k in ROW_VARS})
-    return [v for v in found if isinstance(v, str) and v and v != MASK]
+    return [v for v in found if isinstance(v, (str, int, float)) and not isinstance(v, bool) and v != "" and v != MASK]
 
 
 def protected_keys(host_vars: Mapping[str, Any]) -> list[str]:

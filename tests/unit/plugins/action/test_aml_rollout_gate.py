@@ -172,3 +172,17 @@ def test_every_returned_key_is_documented():
     records = {"c1": rec("failed", 1)}
     for verdict in (gate.start(HOSTS, ["c2"], records, 0), gate.end(HOSTS, ["c1"], records, 0)):
         assert set(verdict) <= documented, set(verdict) - documented
+
+
+def test_a_third_failed_is_above_a_threshold_of_33_33_percent():
+    records = {"c1": rec("installed", 1), "c2": rec("failed", 2), "c3": rec("installed", 2), "c4": rec("installed", 2)}
+    verdict = gate.end(HOSTS, ["c2", "c3", "c4"], records, 33.33)
+    assert verdict["stop"] is True and verdict["failed_percent"] == 33.33
+
+
+def test_a_host_that_broke_outside_the_rescue_keeps_the_stop_for_the_next_batch():
+    # c3 failed in Ansible's sense in wave 2 (no record); c2 passed. The end gate stopped; the next start must too.
+    records = {"c1": rec("installed", 1), "c2": rec("installed", 2)}
+    assert gate.end(HOSTS, ["c2", "c3"], records, 0)["stop"] is True
+    verdict = gate.start(HOSTS, ["c4", "c5", "c6"], records, 0)
+    assert verdict["proceed"] is False and verdict["stopped_at_wave"] == 2

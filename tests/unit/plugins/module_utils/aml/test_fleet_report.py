@@ -335,3 +335,12 @@ def test_the_settings_shown_are_the_chosen_ones_not_those_the_cli_computes():
                                         extension_result=extension(settings)))
     assert row["settings"] == {"customKey": "kept", "enableTraining": "True", "inferenceRouterHA": "false",
                                "sslSecret": "azureml-tls"}
+
+
+def test_an_inline_tls_key_without_armour_and_a_numeric_protected_value_are_masked():
+    bare_key = "MHcCAQEEIIb4TlsKeyWithoutItsPemArmour0123456789abcdefghij"
+    host = cluster("aks-1", aml_tls_key_content=bare_key, aml_extension_config_protected={"pin": 73519264},
+                   aml_run_record=record("failed", failed_step="tls", reason=f"bad key {bare_key} (pin 73519264)"))
+    row = fr.build_row("aks-1", host)
+    assert bare_key not in json.dumps(row) and "73519264" not in json.dumps(row)
+    assert row["reason"] == f"bad key {MASK} (pin {MASK})"
