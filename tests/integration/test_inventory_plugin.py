@@ -25,7 +25,7 @@ CC = "Microsoft.Kubernetes/connectedClusters"
 # The fleet test's size: 500 clusters in two subscriptions at ARM's page of 100 when AML_INVENTORY_FLEET_SIZE=500;
 # by default a smaller fleet at pages of 10, which walks the same nextLink chains (seeding a cluster costs the
 # sandbox its kubeconfig entry, which grows with the world).
-FLEET_SIZE = int(os.environ.get("AML_INVENTORY_FLEET_SIZE", "60"))
+FLEET_SIZE = int(os.environ.get("AML_INVENTORY_FLEET_SIZE", "500"))
 FLEET_PAGE = 100 if FLEET_SIZE >= 400 else 10
 
 
