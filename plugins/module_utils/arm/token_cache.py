@@ -77,9 +77,8 @@ class TokenCache:
             info = os.lstat(self.directory)
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
                 return False  # a symlink or someone else's directory: not a place for tokens
-            if stat.S_IMODE(info.st_mode) != 0o700:
-                os.chmod(self.directory, 0o700)
-            return True
+            # Group or others could have planted files in it: not trusted, and not silently changed either.
+            return stat.S_IMODE(info.st_mode) & 0o077 == 0
         except OSError:
             return False
 
@@ -88,7 +87,11 @@ class TokenCache:
 
     def _read(self, path: str) -> dict[str, Any] | None:
         try:
-            with open(path, encoding="utf-8") as handle:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, encoding="utf-8") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+                    return None  # not a file this user wrote for itself
                 document = json.load(handle)
         except (OSError, ValueError):
             return None

@@ -118,12 +118,24 @@ def test_files_are_private_and_hold_no_secret(tmp_path):
         assert SECRET.encode() not in path.read_bytes() and SECRET not in path.name
 
 
-def test_a_readable_directory_is_made_private_again(tmp_path):
+def test_a_directory_others_can_reach_is_not_used_and_left_as_it_is(tmp_path):
     directory = tmp_path / "cache"
     directory.mkdir(mode=0o755)
     os.chmod(directory, 0o755)
-    assert TokenCache(str(directory)).usable()
-    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert not TokenCache(str(directory)).usable()
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o755
+
+
+def test_a_token_file_others_could_write_is_not_read(tmp_path):
+    cache = TokenCache(str(tmp_path / "cache"))
+    assert cache.usable()
+    path = os.path.join(cache.directory, "token-planted.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write('{"token": "planted", "expires_on": 9999999999}')
+    os.chmod(path, 0o666)
+    assert cache._read(path) is None  # pylint: disable=protected-access
+    os.chmod(path, 0o600)
+    assert cache._read(path) == {"token": "planted", "expires_on": 9999999999}  # pylint: disable=protected-access
 
 
 def test_an_unusable_directory_means_no_cache_not_a_failure(tmp_path):
