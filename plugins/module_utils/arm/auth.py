@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import platform
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
@@ -226,8 +227,8 @@ def cache_identity(choice: AuthChoice, cloud: Cloud, environ: Mapping[str, str],
                    secret_hash: Callable[[str | None], str]) -> tuple[str, ...] | None:
     """What a cached token is for, with every secret only as `secret_hash(secret)`; None: do not cache.
 
-    A service principal: the authority, tenant, client and secret. A managed identity: its endpoint (the
-    App Service or Arc one, else IMDS), the client id of a user-assigned one and the identity header. The
+    A service principal: the authority, tenant, client and secret. A managed identity: the machine, its
+    endpoint (the App Service or Arc one, else IMDS), the client id of a user-assigned one and the identity header. The
     Azure CLI: its config directory and the account it is logged in to (azureProfile.json), so `az login`
     or `az account set` as someone else never meets a token of the one before.
     """
@@ -237,7 +238,8 @@ def cache_identity(choice: AuthChoice, cloud: Cloud, environ: Mapping[str, str],
     if choice.kind == "msi":
         endpoint = environ.get("IDENTITY_ENDPOINT") or environ.get("MSI_ENDPOINT") or "imds"
         header = environ.get("IDENTITY_HEADER") or environ.get("MSI_SECRET")
-        return ("msi", endpoint, choice.client_id or "", secret_hash(header))
+        # the machine too: a home directory shared between VMs must not hand one VM's identity to another
+        return ("msi", platform.node(), endpoint, choice.client_id or "", secret_hash(header))
     config_dir = os.path.expanduser(environ.get("AZURE_CONFIG_DIR") or "~/.azure")
     try:
         with open(os.path.join(config_dir, "azureProfile.json"), "rb") as handle:
