@@ -123,7 +123,7 @@ def resolve_cloud(value: str | None, verify: bool, cache: Any = None) -> Cloud:
         )
     url = metadata_url(value)
     if cache is not None and cache.usable():
-        document = cache.metadata(url, lambda: fetch_metadata(url, verify))
+        document = cache.metadata(url, lambda: fetch_metadata(url, verify), verified=verify)
     else:
         document = fetch_metadata(url, verify)
     return cloud_from_metadata(url, document)

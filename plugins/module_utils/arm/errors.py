@@ -84,7 +84,7 @@ def describe_exception(exc: BaseException, action: str) -> tuple[str, dict[str, 
     elif kinds & {"ServiceRequestError", "ServiceResponseError"}:
         hint = (
             "Azure could not be reached. Check cloud_environment, the network or proxy, and the CA "
-            "bundle (REQUESTS_CA_BUNDLE) for a private cloud."
+            "bundle (REQUESTS_CA_BUNDLE) for a private cloud (or cert_validation_mode: ignore for a test cloud)."
         )
     elif detail.get("code") == "MissingSubscriptionRegistration":
         hint = "Register the resource provider it names (az provider register --namespace <name>)."

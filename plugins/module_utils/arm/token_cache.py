@@ -187,9 +187,12 @@ class TokenCache:
             os.unlink(self._path("token", _digest([*identity, *scopes])))
 
     # --- cloud metadata
-    def metadata(self, url: str, fetch: Callable[[], Any]) -> Any:
-        """The metadata document of `url`, fetched by `fetch()` at most once per METADATA_TTL."""
-        path = self._path("metadata", _digest(["metadata", url]))
+    def metadata(self, url: str, fetch: Callable[[], Any], verified: bool = True) -> Any:
+        """The metadata document of `url`, fetched by `fetch()` at most once per METADATA_TTL.
+
+        One fetched without certificate validation (`verified` false) never answers a run that validates.
+        """
+        path = self._path("metadata", _digest(["metadata", url, "verified" if verified else "unverified"]))
         cached = self._fresh_metadata(path)
         if cached is not None:
             return cached

@@ -94,11 +94,14 @@ class Waiter:
         self._clock = clock
         self._deadline = clock() + self.timeout
 
-    def _remaining(self, what: str) -> float:
+    def _remaining(self, what: str, accepted: bool = False) -> float:
         remaining = self._deadline - self._clock()
         if remaining <= 0:
+            # `accepted`: Azure has taken the request, so the operation goes on without us
+            after = (" Azure accepted the request: the operation goes on in Azure, and running the task again picks it up;"
+                     " or raise wait_timeout.") if accepted else " Run the task again later, or raise wait_timeout."
             raise WaitTimeout(f"Timed out (wait_timeout={self.timeout}) before waiting for {what}: the task's earlier "
-                              "waits used it up. Run the task again later, or raise wait_timeout.")
+                              "steps used it up." + after)
         return remaining
 
     @staticmethod
@@ -115,7 +118,7 @@ class Waiter:
 
         started = self._clock()
         try:
-            result = poller.result(timeout=self._remaining(action))
+            result = poller.result(timeout=self._remaining(action, accepted=True))
         except (AzureError, DeserializationError) as exc:
             raise AzureCallError(exc, action) from exc
         if not poller.done():
