@@ -15,8 +15,9 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each long-running Azure operation. On timeout the task fails and says what Azure last
-        reported; the operation itself goes on in Azure, and running the task again picks it up.
+      - Seconds the task may wait for Azure, counted from its first wait; every wait of the task (a running
+        operation it meets, a provider registration, its own operation) shares them. On timeout the task fails and
+        says what Azure last reported; the operation itself goes on in Azure, and running the task again picks it up.
       - Between polls the module waits as long as Azure's C(Retry-After) asks.
     type: int
     default: 1800

@@ -84,7 +84,10 @@ def __getattr__(name: str) -> type:
 
 class Waiter:
     """Waits within one wait_timeout for the whole task (a running operation, a provider registration and the
-    task's own operation share it); raises WaitTimeout or AzureCallError, never exits."""
+    task's own operation share it); raises WaitTimeout or AzureCallError, never exits.
+
+    The clock starts at the task's first wait: the reads and the request before it are not waiting.
+    """
 
     def __init__(self, timeout: int | None, enabled: bool = True,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
@@ -92,10 +95,15 @@ class Waiter:
         self.enabled = enabled  # the task's `wait`
         self._sleep = sleep
         self._clock = clock
-        self._deadline = clock() + self.timeout
+        self._deadline: float | None = None
+
+    def _left(self) -> float:
+        if self._deadline is None:
+            self._deadline = self._clock() + self.timeout
+        return self._deadline - self._clock()
 
     def _remaining(self, what: str, accepted: bool = False) -> float:
-        remaining = self._deadline - self._clock()
+        remaining = self._left()
         if remaining <= 0:
             # `accepted`: Azure has taken the request, so the operation goes on without us
             after = (" Azure accepted the request: the operation goes on in Azure, and running the task again picks it up;"
@@ -135,7 +143,7 @@ class Waiter:
             value = read()
             if done(value):
                 return value
-            remaining = self._deadline - self._clock()
+            remaining = self._left()
             if remaining <= 0:
                 raise WaitTimeout(f"Timed out (wait_timeout={self.timeout}) waiting for {what}. Run the task again "
                                   "later, or raise wait_timeout.")
