@@ -26,6 +26,7 @@ description:
     accident. Keys set on the extension but no longer in O(config) are kept, not removed.
 extends_documentation_fragment:
   - azureml.kubernetes.azure
+  - azureml.kubernetes.cluster
   - azureml.kubernetes.wait
   - azureml.kubernetes.attributes
 attributes:
@@ -36,20 +37,6 @@ attributes:
     support: full
     details: Settings before and after; protected settings appear by key with masked values.
 options:
-  cluster_type:
-    description:
-      - V(managedClusters) for AKS, V(connectedClusters) for Azure Arc-enabled Kubernetes.
-    type: str
-    required: true
-    choices: [managedClusters, connectedClusters]
-  cluster_name:
-    description: Name of the AKS or Arc-enabled cluster.
-    type: str
-    required: true
-  resource_group:
-    description: Resource group of the cluster.
-    type: str
-    required: true
   name:
     description:
       - Name of the extension (C(--name) of C(az k8s-extension create)).
@@ -384,15 +371,13 @@ actions:
 
 from typing import Any
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_ARGUMENT_SPEC
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.fingerprint import POLICIES
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule, wait_argument_spec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.extension import ExtensionRunner
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
-    cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),
-    cluster_name=dict(type="str", required=True),
-    resource_group=dict(type="str", required=True),
+    **CLUSTER_ARGUMENT_SPEC,
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     config=dict(type="dict", default={}),

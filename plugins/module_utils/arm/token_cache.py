@@ -98,10 +98,14 @@ class TokenCache:
         return document if isinstance(document, dict) else None
 
     def _write(self, path: str, document: dict[str, Any]) -> None:
+        self._replace(path, json.dumps(document).encode("utf-8"))
+
+    def _replace(self, path: str, data: bytes) -> None:
+        """Write `data` to `path` atomically, through a 0600 temporary file; an OSError leaves no file behind."""
         try:
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")  # created 0600
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(temporary, path)
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
@@ -129,31 +133,25 @@ class TokenCache:
             return hashlib.sha256(os.urandom(32) + secret.encode()).hexdigest()  # nothing is cached anyway
         return hmac.new(self._salt(), secret.encode(), hashlib.sha256).hexdigest()
 
-    def _salt(self) -> bytes:
-        path = os.path.join(self.directory, _SALT_FILE)
+    @staticmethod
+    def _read_salt(path: str) -> bytes | None:
         try:
             with open(path, "rb") as handle:
                 salt = handle.read()
-            if len(salt) >= 32:
-                return salt
         except OSError:
-            pass
-        with self._locked(path):
-            try:
-                with open(path, "rb") as handle:
-                    salt = handle.read()
-                if len(salt) >= 32:
-                    return salt
-            except OSError:
-                pass
-            salt = os.urandom(32)
-            try:
-                fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(salt)
-                os.replace(temporary, path)
-            except OSError:
-                pass
+            return None
+        return salt if len(salt) >= 32 else None
+
+    def _salt(self) -> bytes:
+        path = os.path.join(self.directory, _SALT_FILE)
+        salt = self._read_salt(path)
+        if salt is not None:
+            return salt
+        with self._locked(path):  # read again under the lock: another task may have just written it
+            salt = self._read_salt(path)
+            if salt is None:
+                salt = os.urandom(32)
+                self._replace(path, salt)
             return salt
 
     # --- tokens

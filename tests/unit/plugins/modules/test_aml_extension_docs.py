@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from ansible_collections.azureml.kubernetes.plugins.doc_fragments.cluster import ModuleDocFragment as ClusterDoc
 from ansible_collections.azureml.kubernetes.plugins.doc_fragments.wait import ModuleDocFragment as WaitDoc
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import settings_table as table
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts
@@ -78,9 +79,14 @@ def test_documented_choices_and_defaults_follow_the_table():
 
 
 def test_the_module_documents_its_options_and_examples_parse():
-    # wait and wait_timeout come from the doc fragment, checked by ansible-test's validate-modules.
-    assert set(options()) >= {"cluster_type", "cluster_name", "resource_group", "name", "state", "config",
-                              "config_protected", "update_protected", "force", "delete_relay"}
+    # wait and wait_timeout come from the doc fragment, checked by ansible-test's validate-modules; the options that
+    # name the cluster from fragment azureml.kubernetes.cluster, which the module must extend.
+    documented = yaml.safe_load(aml_extension.DOCUMENTATION)
+    assert "azureml.kubernetes.cluster" in documented["extends_documentation_fragment"]
+    cluster_options = yaml.safe_load(ClusterDoc.DOCUMENTATION)["options"]
+    expected = {"cluster_type", "cluster_name", "resource_group", "name", "state", "config", "config_protected",
+                "update_protected", "force", "delete_relay"}
+    assert set(options()) | set(cluster_options) >= expected
     examples = yaml.safe_load(aml_extension.EXAMPLES)
     assert len(examples) >= 4
     assert all("azureml.kubernetes.aml_extension" in task for task in examples)
