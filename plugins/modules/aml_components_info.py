@@ -335,6 +335,7 @@ timed_out:
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_TYPES
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.module import AzureModule
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.waiter import DEFAULT_WAIT_TIMEOUT
 from ansible_collections.azureml.kubernetes.plugins.module_utils.kube import auth_argument_spec
 from ansible_collections.azureml.kubernetes.plugins.module_utils.runners.components import run
 
@@ -346,7 +347,7 @@ ARGUMENT_SPEC = dict(
     settings=dict(type="dict"),
     namespace=dict(type="str", default="azureml"),
     wait=dict(type="bool", default=False),
-    wait_timeout=dict(type="int", default=1800),
+    wait_timeout=dict(type="int", default=DEFAULT_WAIT_TIMEOUT),
     wait_sleep=dict(type="int", default=10),
     events=dict(type="int", default=5),
     **auth_argument_spec(),

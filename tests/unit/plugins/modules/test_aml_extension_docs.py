@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -114,12 +115,52 @@ def test_return_docs_list_exactly_the_cluster_keys_and_the_top_level_results():
     assert set(yaml.safe_load(aml_extension_info.RETURN)) == {"extensions"}
 
 
+# Modules whose wait_timeout is another fact than the wait for Azure, with their own default and the reason.
+OTHER_WAIT_DEFAULTS = {
+    # Waits for the cluster's nodes to advertise nvidia.com/gpu after the device plugin, not for Azure.
+    "aml_gpu_info": 300,
+}
+
+
+def documented_options(module) -> dict:
+    """A module's documented options, with those of the collection's own doc fragments it extends."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    merged = {}
+    for ref in doc.get("extends_documentation_fragment") or []:
+        parts = ref.split(".")
+        if parts[:2] != ["azureml", "kubernetes"]:
+            continue  # another collection's fragment (kubernetes.core.k8s_auth_options): no wait options
+        fragment = importlib.import_module(f"ansible_collections.azureml.kubernetes.plugins.doc_fragments.{parts[2]}")
+        text = getattr(fragment.ModuleDocFragment, parts[3] if len(parts) > 3 else "DOCUMENTATION")
+        merged.update((yaml.safe_load(text) or {}).get("options") or {})
+    merged.update(doc.get("options") or {})
+    return merged
+
+
 def test_one_version_and_one_wait_default():
     galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())
     assert COLLECTION_VERSION == galaxy["version"]
     fragment = yaml.safe_load(WaitDoc.DOCUMENTATION)
     assert fragment["options"]["wait_timeout"]["default"] == DEFAULT_WAIT_TIMEOUT
-    assert aml_extension.ARGUMENT_SPEC["wait_timeout"]["default"] == DEFAULT_WAIT_TIMEOUT
+    # Every module, found on disk so that a new one cannot slip by: the wait_timeout of its argument spec and of
+    # its documentation (own or through a fragment) are both DEFAULT_WAIT_TIMEOUT, or both its listed other default.
+    found, wrong = set(), []
+    for path in sorted((ROOT / "plugins" / "modules").glob("*.py")):
+        name = path.stem
+        module = importlib.import_module(f"ansible_collections.azureml.kubernetes.plugins.modules.{name}")
+        spec = getattr(module, "ARGUMENT_SPEC", {}).get("wait_timeout")
+        doc = documented_options(module).get("wait_timeout")
+        if spec is None and doc is None:
+            continue
+        found.add(name)
+        expected = OTHER_WAIT_DEFAULTS.get(name, DEFAULT_WAIT_TIMEOUT)
+        actual = (spec and spec.get("default"), doc and doc.get("default"))
+        if actual != (expected, expected):
+            wrong.append(f"{name}: spec {actual[0]}, docs {actual[1]}, expected {expected}")
+    assert not wrong, wrong
+    assert {"aml_extension", "aml_components_info", "aml_resource_provider", "aml_authorized_ip_ranges"} <= found
+    assert set(OTHER_WAIT_DEFAULTS) <= found
+    assert DEFAULT_WAIT_TIMEOUT not in OTHER_WAIT_DEFAULTS.values()
 
 
 def test_the_extension_name_rule_is_documented():
