@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from sandbox import pki
 from sandbox.client import SandboxClient
 
 RESOURCE_GROUP = "rg-fleet"
@@ -65,22 +66,11 @@ HOST_VARS: dict[str, dict[str, Any]] = {
 
 
 def _pair(folder: Path, stem: str, not_before: datetime.datetime, not_after: datetime.datetime) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CNAME)])
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(CNAME)]), critical=False)
-            .sign(key, hashes.SHA256()))
+    """A self-signed certificate for CNAME and its key, written as DIR/STEM-cert.pem and DIR/STEM-key.pem (0600)."""
+    cert, key = pki.self_signed(CNAME, not_before, not_after)
     cert_file, key_file = folder / f"{stem}-cert.pem", folder / f"{stem}-key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    key_file.chmod(0o600)
+    cert_file.write_bytes(cert)
+    pki.write_private(key_file, key)
     return cert_file, key_file
 
 

@@ -3,7 +3,9 @@
 ``ensure_certificates(state_dir)`` makes the sandbox's own CA and its server certificate for 127.0.0.1/localhost,
 kept in the state directory so that a restart keeps the CA that clients already trust. The primitives
 (``new_ca``, ``issue``, ``name``, ``key_pem``, ``cert_pem``, ``write_private``) are for any other building
-that needs certificates (a cluster's own CA, API-server and client certificates).
+that needs certificates (a cluster's own CA, API-server and client certificates); ``self_signed`` gives the
+throwaway certificate-and-key PEM pair a seed or a demo world hands to the collection (a v1 azureml-fe's
+``azuremlfessl``, the fleet's valid and expired certificates for a TLS name).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ ORGANISATION = "azureml.kubernetes sandbox"
 def write_private(path: Path, data: bytes) -> None:
     """Write a key file readable by the owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT: tighten it too
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -81,6 +84,25 @@ def issue(ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, subject
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return builder.sign(ca_key, hashes.SHA256()), key
+
+
+def self_signed(common_name: str, not_before: Optional[_dt.datetime] = None,
+                not_after: Optional[_dt.datetime] = None) -> tuple[bytes, bytes]:
+    """A self-signed leaf for ``common_name`` (its subject CN and only DNS SAN) and its unencrypted PKCS#8
+    key, as PEM: ``(certificate, key)``. Valid from ``not_before`` (default: a day ago) to ``not_after``
+    (default: a year from now); pass dates in the past for an expired one."""
+    now = _dt.datetime.now(_dt.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = name(common_name)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - _dt.timedelta(days=1))
+        .not_valid_after(not_after or now + _dt.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert_pem(cert), key_pem(key)
 
 
 def ensure_certificates(state_dir: Path) -> tuple[Path, Path, Path]:

@@ -7,12 +7,12 @@ creates nothing Helm would recognise as its own: no ``app.kubernetes.io/managed-
 from __future__ import annotations
 
 import base64
-import datetime
 from typing import Any, Optional
 
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
+from sandbox import pki
 from sandbox.agent import kubeapi
 from sandbox.seeds import crds
 
@@ -53,31 +53,11 @@ def _deployment(name: str, namespace: str, labels: dict[str, str], image: str,
             "metadata": {"name": name, "namespace": namespace, "labels": labels}, "spec": spec}
 
 
-def _self_signed_pem(cname: str) -> tuple[bytes, bytes]:
-    """A throwaway certificate and unencrypted key, as the v1 azureml-fe kept in ``azuremlfessl``."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cname)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=365))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cname)]), critical=False)
-            .sign(key, hashes.SHA256()))
-    return (cert.public_bytes(serialization.Encoding.PEM),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()))
-
-
 def legacy_azureml_fe(api: ApiClient, namespace: str = "default") -> list[str]:
     """The eight azureml-fe v1 resources of the legacy-cleanup list (docs §1), in ``namespace``."""
     _namespace(api, namespace)
     labels = {"app": "azureml-fe", "isazuremlapp": "true"}
-    cert, key = _self_signed_pem("azureml-fe.example.com")
+    cert, key = pki.self_signed("azureml-fe.example.com")  # as the v1 azureml-fe kept it in azuremlfessl
     objs = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "azureml-fe", "namespace": namespace, "labels": labels}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
