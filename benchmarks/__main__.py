@@ -20,7 +20,7 @@ from typing import Callable
 
 from . import bench_fleet, bench_kube, bench_playbook, bench_polling, bench_sandbox, bench_settings
 from .paths import BENCH_DIR
-from .results import ERROR, Report, Row, error_row, machine_facts, markdown, write
+from .results import ERROR, Report, Row, busy_note, error_row, machine_facts, markdown, write
 
 GROUPS: dict[str, tuple[str, Callable[[list[Row]], None]]] = {
     "settings": ("settings processing and plan()", bench_settings.run),
@@ -88,10 +88,9 @@ def _run(out: Path, only: list[str] | None) -> int:
     report.machine["load_average_at_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report.notes = list(NOTES)
     # The load at the end includes this run's own work; the load at the start is everybody else's.
-    before = float(report.machine["load_average_at_start"].split()[0])
-    if before > 0.5 * (report.machine["cpu_count"] or 1):
-        report.notes.append(f"The machine was already busy when the run started (1-minute load average {before:.1f} "
-                            f"on {report.machine['cpu_count']} CPUs): expect noise, rerun before trusting a MISS.")
+    busy = busy_note(report.machine)
+    if busy:
+        report.notes.append(busy)
     md_path, json_path = write(report, out)
     print(markdown(report))
     print(f"written: {md_path} and {json_path}")

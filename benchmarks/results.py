@@ -41,6 +41,24 @@ def error_row(benchmark: str, exc: BaseException) -> Row:
     return Row(benchmark, "could not run", None, "", result=ERROR, note=f"{type(exc).__name__}: {exc}"[:300])
 
 
+def not_recorded_row(benchmark: str, metric: str, unit: str, how: str, target: Target | None = None) -> Row:
+    """A value this run could not see (nothing recorded it), with how to get it: no value, no verdict (INFO, so
+    neither a miss nor an error), the target shown when there is one."""
+    return Row(benchmark, metric, None, unit, target.text(unit) if target else "", INFO, f"not recorded: {how}",
+               target.why if target else "")
+
+
+def busy_note(machine: dict[str, Any]) -> str | None:
+    """The note for a machine already busy when the run started: its 1-minute load average above the CPUs this
+    process may use (more runnable work than CPUs, so every timing waits its turn), else None."""
+    before = float(machine["load_average_at_start"].split()[0])
+    cpus = machine.get("cpus_usable") or machine.get("cpu_count") or 1
+    if before <= cpus:
+        return None
+    return (f"The machine was already busy when the run started (1-minute load average {before:.1f} on {cpus} "
+            "usable CPUs): expect noise, rerun before trusting a MISS.")
+
+
 @dataclass
 class Report:
     machine: dict[str, Any]
