@@ -1,31 +1,15 @@
 """Properties Azure cannot change in place fail with an explanation of delete and recreate."""
 
-import json
-
-import requests
-
 from tests.support.plays import play, target, task
 
 
-def arm_request(sandbox, method, path, body=None):
-    """Call ARM as another tool would, with a managed-identity token from the sandbox."""
-    env = sandbox.env
-    token = requests.get(env["IDENTITY_ENDPOINT"], params={"api-version": "2019-08-01",
-                                                           "resource": "https://management.core.windows.net/"},
-                         headers={"X-IDENTITY-HEADER": env["IDENTITY_HEADER"]}, verify=sandbox.ca_bundle,
-                         timeout=30).json()["access_token"]
-    response = requests.request(method, sandbox.url + path, data=None if body is None else json.dumps(body),
-                                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                                verify=sandbox.ca_bundle, timeout=30)
-    assert response.status_code < 300, response.text
-    return response
-
-
 def put_foreign_extension(sandbox, cluster, name, body):
-    """Create an extension as another tool would, straight through ARM."""
-    arm_request(sandbox, "PUT", f"/subscriptions/{cluster['subscription_id']}/resourceGroups/{cluster['resource_group']}"
-                f"/providers/Microsoft.ContainerService/managedClusters/{cluster['name']}"
-                f"/providers/Microsoft.KubernetesConfiguration/extensions/{name}?api-version=2023-05-01", body)
+    """Create an extension as another tool would, straight through ARM (the sandbox client's token and call)."""
+    response = sandbox.arm("PUT", f"/subscriptions/{cluster['subscription_id']}/resourceGroups/{cluster['resource_group']}"
+                           f"/providers/Microsoft.ContainerService/managedClusters/{cluster['name']}"
+                           f"/providers/Microsoft.KubernetesConfiguration/extensions/{name}", body,
+                           api_version="2023-05-01")
+    assert response.status_code < 300, response.text
 
 
 def test_another_extension_type_under_the_name_is_not_replaced(sandbox, run_playbook):

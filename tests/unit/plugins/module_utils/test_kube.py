@@ -8,7 +8,6 @@ as an API server with RBAC does; the readiness predicates are kubernetes.core's 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,6 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils import kube
+from tests.support.kube import free_port
 
 DISCOVERY = {
     "/version": {"major": "1", "minor": "34", "gitVersion": "v1.34.0"},
@@ -86,12 +86,6 @@ def api():
     server.shutdown()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --- auth options are kubernetes.core's
 def test_auth_argument_spec_is_kubernetes_core():
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -135,7 +129,7 @@ def test_missing_kubeconfig_file(tmp_path):
 
 
 def test_unreachable_api_server(tmp_path):
-    server = f"http://127.0.0.1:{_free_port()}"
+    server = f"http://127.0.0.1:{free_port()}"
     k = kube.Kube({"kubeconfig": _kubeconfig(tmp_path, server), "context": "ctx1"}, "aks1")
     with pytest.raises(kube.KubeError) as err:
         k.list("Pod", "azureml")
