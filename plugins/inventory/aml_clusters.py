@@ -151,7 +151,9 @@ except ImportError:  # older ansible-core templates plugin values as they are
         return value
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import inventory as inv
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import EXTENSIONS_API_VERSION
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import PagingError, walk_pages
 from ansible_collections.azureml.kubernetes.plugins.plugin_utils.arm import AUTH_OPTIONS, ArmSession
 
 display = Display()
@@ -221,7 +223,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         default = session.default_subscription()
         if default:
             return [default]
-        listed = [s.get("subscriptionId") for s in inv.walk_pages(
+        listed = [s.get("subscriptionId") for s in walk_pages(
             session.page_getter(inv.SUBSCRIPTIONS_API_VERSION, "list the subscriptions the identity can see"),
             "/subscriptions") if s.get("subscriptionId")]
         if not listed:
@@ -233,17 +235,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         where = f"subscription {subscription}" + (f", resource group {group}" if group else "")
         get_page = session.page_getter(inv.LIST_API_VERSIONS[cluster_type], f"list the {cluster_type} of {where}")
         try:
-            bodies = list(inv.walk_pages(get_page, inv.list_path(cluster_type, subscription, group)))
-        except inv.PagingError as exc:
+            bodies = list(walk_pages(get_page, inv.list_path(cluster_type, subscription, group)))
+        except PagingError as exc:
             raise CollectionError(f"Azure's list of the {cluster_type} of {where} {exc}") from None
         found = [inv.cluster_from_body(cluster_type, b, subscription) for b in bodies]
         return [c for c in found if c is not None]
 
     def _extension(self, session: ArmSession, cluster: inv.Cluster) -> dict[str, Any]:
-        get_page = session.page_getter(inv.EXTENSIONS_API_VERSION, f"list the extensions of {cluster.id}")
+        get_page = session.page_getter(EXTENSIONS_API_VERSION, f"list the extensions of {cluster.id}")
         try:
-            return inv.extension_summary(list(inv.walk_pages(get_page, inv.extensions_path(cluster.id))))
-        except (CollectionError, inv.PagingError) as exc:
+            return inv.extension_summary(list(walk_pages(get_page, inv.extensions_path(cluster.id))))
+        except (CollectionError, PagingError) as exc:
             display.warning(f"{self.NAME}: the AML extension of {cluster.id} is unknown (group aml_unknown): "
                             f"{getattr(exc, 'message', exc)}")
             return inv.extension_summary(None)

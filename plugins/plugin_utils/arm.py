@@ -10,25 +10,12 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from typing import Any, Callable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth, token_cache
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import new_retry_policy, policies
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError, AzureCallError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import ArmReader
 
-SDK_IMPORT_ERROR: Exception | None
-try:
-    import requests
-    from azure.core import PipelineClient
-    from azure.core.exceptions import AzureError, HttpResponseError
-    from azure.core.pipeline.transport import RequestsTransport
-    from azure.core.rest import HttpRequest
-    from azure.mgmt.core.exceptions import ARMErrorFormat
-except ImportError as exc:  # reported by the plugin as a missing requirement
-    SDK_IMPORT_ERROR = exc
-    AzureError = LookupError
-else:
-    SDK_IMPORT_ERROR = None
+SDK_IMPORT_ERROR: Exception | None = auth._missing("requests", "azure.core", "azure.mgmt.core")  # pylint: disable=protected-access
 
 # The auth options of doc fragment azureml.kubernetes.azure.PLUGIN (the modules' names and variables).
 AUTH_OPTIONS = ("auth_source", "profile", "subscription_id", "client_id", "secret", "tenant", "cloud_environment",
@@ -87,37 +74,15 @@ class ArmSession:
         return subscription or None
 
     @cached_property
-    def _client(self) -> Any:
-        session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_size)
-        session.mount("https://", adapter)
-        transport = RequestsTransport(session=session, session_owner=False,
-                                      **({} if self.verify_tls else {"connection_verify": False}))
-        retry = new_retry_policy()
-        return PipelineClient(self.cloud.resource_manager, policies=policies(self.credential, self.cloud.scope, retry),
-                              transport=transport)
-
-    def url(self, path: str, api_version: str) -> str:
-        """An ARM path (or an absolute nextLink) with this api-version, as the SDK pagers rewrite nextLinks."""
-        parts = urlsplit(path if "://" in path else self.cloud.resource_manager + path)
-        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "api-version"]
-        query.append(("api-version", api_version))
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="$"), ""))
+    def reader(self) -> ArmReader:
+        """The modules' reader (module_utils/arm/rest), with a connection per inventory reader thread."""
+        return ArmReader(self.cloud.resource_manager, self.credential, self.cloud.scope, verify=self.verify_tls,
+                         pool_size=self.pool_size)
 
     def get(self, path: str, api_version: str, action: str) -> dict[str, Any] | None:
         """GET one ARM document; None on 404; AzureCallError naming `action` on any other failure."""
-        try:
-            response = self._client.send_request(HttpRequest("GET", self.url(path, api_version)))
-            if response.status_code == 404:
-                return None
-            if response.status_code != 200:
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            return response.json()
-        except (AzureError, ValueError) as exc:
-            raise AzureCallError(exc, action) from exc
+        return self.reader.get(path, api_version, action)
 
     def page_getter(self, api_version: str, action: str) -> Callable[[str], dict[str, Any]]:
-        """A get_page for module_utils.aml.inventory.walk_pages: a missing scope is an empty page."""
-        def get_page(url: str) -> dict[str, Any]:
-            return self.get(url, api_version, action) or {"value": [], "nextLink": None}
-        return get_page
+        """A get_page for module_utils/arm/rest.walk_pages: a missing scope is an empty page."""
+        return self.reader.page_getter(api_version, action)

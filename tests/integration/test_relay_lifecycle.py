@@ -1,7 +1,6 @@
 """The Azure Relay of an Arc install: complete protected updates, wait: false, drift, and check mode."""
 
 from tests.support.plays import play, target, task
-from test_immutable import arm_request
 
 CONFIG = {"enableTraining": True, "enableInference": True, "inferenceRouterServiceType": "nodePort",
           "sslCname": "ml.contoso.com"}
@@ -34,7 +33,8 @@ def test_a_deleted_hybrid_connection_is_recreated_and_the_secret_resent(sandbox,
     hybrid_connection = run_playbook(play(task("look", **args))).task("look")["extension"]["settings"][
         "relayserver.hybridConnectionResourceID"]
     # Delete the hybrid connection behind the extension's back, as an operator might.
-    arm_request(sandbox, "DELETE", hybrid_connection + "?api-version=2024-01-01")
+    deleted = sandbox.arm("DELETE", hybrid_connection, api_version="2024-01-01")
+    assert deleted.status_code < 300, deleted.text
     run = run_playbook(play(task("repair", **args), task("again", **args)))
     repaired = run.task("repair")
     assert repaired["changed"] is True, run.stdout
@@ -69,7 +69,8 @@ def test_a_deleted_authorization_rule_is_recreated(sandbox, run_playbook):
     args = dict(target(cluster), config={"enableTraining": True})
     run = run_playbook(play(task("install", **args)))
     hybrid_connection = run.task("install")["extension"]["settings"]["relayserver.hybridConnectionResourceID"]
-    arm_request(sandbox, "DELETE", hybrid_connection + "/authorizationRules/azureml_rw?api-version=2024-01-01")
+    deleted = sandbox.arm("DELETE", hybrid_connection + "/authorizationRules/azureml_rw", api_version="2024-01-01")
+    assert deleted.status_code < 300, deleted.text
     run = run_playbook(play(task("repair", **args), task("again", **args)))
     assert run.task("repair")["changed"] is True, run.stdout
     assert any("authorization rule" in a for a in run.task("repair")["actions"])

@@ -13,6 +13,10 @@ CLUSTER_PROVIDERS: dict[str, tuple[str, str]] = {
     "connectedClusters": ("Microsoft.Kubernetes", "connectedClusters"),
 }
 CLUSTER_TYPES = list(CLUSTER_PROVIDERS)
+# The api-versions every read and write of these resources uses: the defaults of the pinned SDKs
+# (azure-mgmt-containerservice 41.8.0, azure-mgmt-hybridkubernetes 2.0.0, azure-mgmt-kubernetesconfiguration 3.1.0).
+CLUSTER_API_VERSIONS: dict[str, str] = {"managedClusters": "2026-08-01", "connectedClusters": "2026-05-01"}
+EXTENSIONS_API_VERSION = "2023-05-01"
 # The options that name one cluster; doc fragment azureml.kubernetes.cluster documents them.
 CLUSTER_ARGUMENT_SPEC: dict[str, dict[str, Any]] = dict(
     cluster_type=dict(type="str", required=True, choices=CLUSTER_TYPES),

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the inventory plugin aml_clusters decides (pure): which listed clusters are hosts, their names, their
-groups and their host variables, and how a paged ARM list is walked.
+groups and their host variables (paged lists are walked by arm/rest.walk_pages).
 
 The host variables are the ones the sandbox's static inventory sets, so a playbook reads the same names from
 either inventory; the host name is also the kubeconfig context name (the cluster's name, qualified as
@@ -13,31 +13,23 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_PROVIDERS
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_API_VERSIONS, CLUSTER_PROVIDERS
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
     AML_EXTENSION_TYPE,
     IN_PROGRESS,
 )
 
-# cluster_type -> (type group, api-version of its list): the defaults of the pinned SDKs
-# (azure-mgmt-containerservice 41.8.0, azure-mgmt-hybridkubernetes 2.0.0).
-LIST_API_VERSIONS: dict[str, str] = {"managedClusters": "2026-08-01", "connectedClusters": "2026-05-01"}
+LIST_API_VERSIONS: dict[str, str] = dict(CLUSTER_API_VERSIONS)
 TYPE_GROUPS: dict[str, str] = {"managedClusters": "aks", "connectedClusters": "arc"}
-EXTENSIONS_API_VERSION = "2023-05-01"  # azure-mgmt-kubernetesconfiguration 3.1.0's default
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 PARENT_GROUP = "aml_clusters"
 # aml_extension_state values; each host is in the group aml_<state>.
 EXTENSION_STATES = ("installed", "failed", "in_progress", "absent", "unknown")
-MAX_PAGES = 10000  # a list that keeps answering nextLinks past this is broken, not big
 
 _ID = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/(?P<ns>[^/]+)/"
                  r"(?P<type>[^/]+)/(?P<name>[^/]+)$", re.IGNORECASE)
-
-
-class PagingError(ValueError):
-    """A list's nextLink chain does not end."""
 
 
 def list_path(cluster_type: str, subscription_id: str, resource_group: str | None = None) -> str:
@@ -49,24 +41,6 @@ def list_path(cluster_type: str, subscription_id: str, resource_group: str | Non
 
 def extensions_path(cluster_id: str) -> str:
     return f"{cluster_id}/providers/Microsoft.KubernetesConfiguration/extensions"
-
-
-def walk_pages(get_page: Callable[[str], Mapping[str, Any]], first: str) -> Iterator[dict[str, Any]]:
-    """Every item of a paged ARM list: ``get_page(url)`` returns ``{value, nextLink}``; nextLink is followed
-    until it is null or absent. A nextLink seen twice, or more than MAX_PAGES pages, raises PagingError."""
-    seen: set[str] = set()
-    url: str | None = first
-    pages = 0
-    while url:
-        if url in seen or pages >= MAX_PAGES:
-            raise PagingError(f"the list at {first} does not end: nextLink {url} repeats")
-        seen.add(url)
-        pages += 1
-        page = get_page(url)
-        for item in page.get("value") or []:
-            if isinstance(item, dict):
-                yield item
-        url = page.get("nextLink") or None
 
 
 @dataclass(frozen=True)

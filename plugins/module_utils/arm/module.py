@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """AzureModule: the one door to Azure every module of this collection goes through.
 
-It owns the auth options, the cloud, the credential, the subscription, SDK client creation (arm/client)
-and the waiter (arm/waiter, within the user's wait_timeout). Its properties raise typed errors
-(arm/errors); the runner reports them through `fail()`, the one way out with an error.
+It owns the auth options, the cloud, the credential, the subscription, the reader of plain ARM GETs
+(arm/rest), SDK client creation for writes (arm/client) and the waiter (arm/waiter, within the user's
+wait_timeout). Its properties raise typed errors (arm/errors); the runner reports them through `fail()`,
+the one way out with an error.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm import auth
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.client import build_client
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AuthError, CollectionError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import ArmReader
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.waiter import (
     DEFAULT_WAIT_TIMEOUT,
     MAX_WAIT_TIMEOUT,
@@ -132,6 +134,11 @@ class AzureModule:
         return ids[0]
 
     # --- clients
+    @cached_property
+    def reader(self) -> ArmReader:
+        """Plain ARM GETs (arm/rest) on the SDK clients' policies: reads need no SDK client."""
+        return ArmReader(self.cloud.resource_manager, self.credential, self.cloud.scope, verify=self.verify_tls)
+
     def client(self, client_class: type, *, with_subscription: bool = True, **kwargs: Any) -> Any:
         """An SDK management client for this cloud, with our retry policy and TLS settings."""
         return build_client(client_class, self.credential, self.cloud.resource_manager, self.cloud.scope,

@@ -1,6 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resources as plain ARM JSON: reading SDK models, sending exact bodies, calling the SDK (raises, never exits)."""
+"""Writes through the SDK clients: their models as ARM JSON, exact bodies, one call (raises, never exits).
+
+Reads are plain ARM GETs (arm/rest).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,9 @@ from typing import Any, Callable
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError
 
 try:
-    from azure.core.exceptions import AzureError, DeserializationError, ResourceNotFoundError
+    from azure.core.exceptions import AzureError, DeserializationError
 except ImportError:  # AzureModule reports the missing SDK
-    AzureError = DeserializationError = ResourceNotFoundError = LookupError  # never raised then
+    AzureError = DeserializationError = LookupError  # never raised then
 
 
 def to_rest(model: Any) -> dict[str, Any]:
@@ -40,12 +43,3 @@ def call(operation: Callable[[], Any], action: str) -> Any:
     except (AzureError, DeserializationError) as exc:  # the latter is a ValueError: an unreadable answer
         raise AzureCallError(exc, action) from exc
 
-
-def read(operation: Callable[[], Any], action: str) -> dict[str, Any] | None:
-    """One read as ARM JSON: a missing resource is None, any other Azure error raises AzureCallError."""
-    try:
-        return to_rest(operation()) or None
-    except ResourceNotFoundError:
-        return None
-    except (AzureError, DeserializationError) as exc:
-        raise AzureCallError(exc, action) from exc

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import ClusterFacts, cluster_facts
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (
+    CLUSTER_API_VERSIONS,
+    CLUSTER_PROVIDERS,
+    ClusterFacts,
+    cluster_facts,
+)
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import NotFound
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, read, to_rest
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, to_rest
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import resource_path
 
 try:
     from azure.core import MatchConditions
@@ -29,17 +35,14 @@ class Clusters:
     def where(self) -> str:
         return f"{self.cluster_type}/{self.cluster_name} in resource group {self.resource_group}"
 
+    def _path(self, *below: str) -> str:
+        provider, resource_type = CLUSTER_PROVIDERS[self.cluster_type]
+        return resource_path("subscriptions", self.azure.subscription_id, "resourceGroups", self.resource_group,
+                             "providers", provider, resource_type, self.cluster_name, *below)
+
     def resource(self) -> dict[str, Any] | None:
-        """The cluster as ARM JSON, or None when it does not exist."""
-        if self.cluster_type == "managedClusters":
-            from azure.mgmt.containerservice import ContainerServiceClient
-
-            get = self.azure.client(ContainerServiceClient).managed_clusters.get
-        else:
-            from azure.mgmt.hybridkubernetes import ConnectedKubernetesClient
-
-            get = self.azure.client(ConnectedKubernetesClient).connected_cluster.get
-        return read(lambda: get(self.resource_group, self.cluster_name), f"read cluster {self.where}")
+        """The cluster as ARM JSON (a plain GET, every field Azure sent), or None when it does not exist."""
+        return self.azure.reader.get(self._path(), CLUSTER_API_VERSIONS[self.cluster_type], f"read cluster {self.where}")
 
     def _managed_clusters(self) -> Any:
         from azure.mgmt.containerservice import ContainerServiceClient
@@ -79,9 +82,7 @@ class Clusters:
             f"{'an Arc-enabled' if other == 'connectedClusters' else 'an AKS'} cluster).")
 
     def trusted_access_bindings(self) -> list[dict[str, Any]]:
-        """The AKS cluster's Trusted Access role bindings as ARM JSON (raises AzureCallError when unreadable)."""
-        from azure.mgmt.containerservice import ContainerServiceClient
-
-        bindings = self.azure.client(ContainerServiceClient).trusted_access_role_bindings
-        return call(lambda: [to_rest(b) for b in bindings.list(self.resource_group, self.cluster_name)],
-                    f"list the Trusted Access role bindings of {self.where}")
+        """The AKS cluster's Trusted Access role bindings as ARM JSON (raises AzureCallError when unreadable,
+        a 404 too: the callers tell a cloud that does not serve them by it)."""
+        return self.azure.reader.list(self._path("trustedAccessRoleBindings"), CLUSTER_API_VERSIONS[self.cluster_type],
+                                      f"list the Trusted Access role bindings of {self.where}", missing_is_none=False) or []

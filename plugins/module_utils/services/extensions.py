@@ -7,21 +7,17 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_PROVIDERS
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_PROVIDERS, EXTENSIONS_API_VERSION
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import IN_PROGRESS, provisioning_state
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, read, to_rest
-
-try:
-    from azure.core.exceptions import ResourceNotFoundError
-except ImportError:  # AzureModule reports the missing SDK
-    ResourceNotFoundError = LookupError
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, to_rest
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import resource_path
 
 # How the KubernetesConfiguration RP's operations end (as the SDK's own polling is configured).
 LRO_OPTIONS = {"final-state-via": "azure-async-operation"}
 
 
 class Extensions:
-    """Reads and writes the extensions of one cluster."""
+    """Reads (plain ARM GETs) and writes (the SDK client and its poller) the extensions of one cluster."""
 
     def __init__(self, azure: Any, cluster_type: str, resource_group: str, cluster_name: str) -> None:
         self.azure = azure
@@ -40,23 +36,23 @@ class Extensions:
         base = (self.resource_group, self.cluster_rp, self.cluster_resource, self.cluster_name)
         return base if name is None else base + (name,)
 
+    def _rest_path(self, name: str | None = None) -> str:
+        cluster = ("subscriptions", self.azure.subscription_id, "resourceGroups", self.resource_group, "providers",
+                   self.cluster_rp, self.cluster_resource, self.cluster_name)
+        extensions = ("providers", "Microsoft.KubernetesConfiguration", "extensions") + (() if name is None else (name,))
+        return resource_path(*cluster, *extensions)
+
     @property
     def where(self) -> str:
         return f"{self.cluster_type}/{self.cluster_name} in resource group {self.resource_group}"
 
     def get(self, name: str) -> dict[str, Any] | None:
         """The extension as ARM JSON, or None when it does not exist."""
-        return read(lambda: self._extensions.get(*self._path(name)), f"read extension {name} on {self.where}")
+        return self.azure.reader.get(self._rest_path(name), EXTENSIONS_API_VERSION, f"read extension {name} on {self.where}")
 
     def list(self) -> list[dict[str, Any]] | None:
         """Every extension on the cluster; None when the cluster does not exist."""
-        def listing() -> list[dict[str, Any]] | None:
-            try:
-                return [to_rest(e) for e in self._extensions.list(*self._path())]
-            except ResourceNotFoundError:
-                return None
-
-        return call(listing, f"list the extensions on {self.where}")
+        return self.azure.reader.list(self._rest_path(), EXTENSIONS_API_VERSION, f"list the extensions on {self.where}")
 
     def settle(self, name: str, current: dict[str, Any] | None) -> dict[str, Any] | None:
         """Wait (when wait is true) for an operation already running on the extension to end."""

@@ -15,22 +15,13 @@ from typing import Any
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.relay import RelayNames
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import resource_path
 
-try:
-    from azure.core.exceptions import ResourceNotFoundError
-except ImportError:  # AzureModule reports the missing SDK before this is used
-    ResourceNotFoundError = LookupError
-
+# azure-mgmt-relay's default, for the reads (plain ARM GETs) as for the SDK client's writes.
+RELAY_API_VERSION = "2026-01-01"
 # The tag az k8s-extension puts on what it creates; we use the same so either tool recognises them.
 CREATED_BY_TAG = {"created_by": "Azure Arc-enabled ML"}
 RULE_RIGHTS = ["Manage", "Send", "Listen"]
-
-
-def _get_or_none(get: Any) -> Any:
-    try:
-        return get()
-    except ResourceNotFoundError:
-        return None
 
 
 def _state(resource: Any) -> str:
@@ -54,17 +45,21 @@ class RelayService:
         # The Relay SDK resolves operation URLs against its endpoint, as its own polling does.
         return self.azure.waiter.polling(path_format_arguments={"endpoint": self.azure.cloud.resource_manager})
 
-    def _namespace(self) -> Any:
-        return _get_or_none(lambda: self._client.namespaces.get(self.names.resource_group, self.names.namespace))
-
-    def _hybrid_connection(self) -> Any:
+    def _read(self, *below_namespace: str) -> dict[str, Any] | None:
+        """The namespace, or a resource below it, as ARM JSON (a plain GET); None when it does not exist."""
         n = self.names
-        return _get_or_none(lambda: self._client.hybrid_connections.get(n.resource_group, n.namespace, n.hybrid_connection))
+        path = resource_path("subscriptions", self.azure.subscription_id, "resourceGroups", n.resource_group,
+                             "providers", "Microsoft.Relay", "namespaces", n.namespace, *below_namespace)
+        return self.azure.reader.get(path, RELAY_API_VERSION, f"read Azure Relay {'/'.join((n.namespace,) + below_namespace)}")
 
-    def _rule(self) -> Any:
-        n = self.names
-        return _get_or_none(lambda: self._client.hybrid_connections.get_authorization_rule(
-            n.resource_group, n.namespace, n.hybrid_connection, n.rule))
+    def _namespace(self) -> dict[str, Any] | None:
+        return self._read()
+
+    def _hybrid_connection(self) -> dict[str, Any] | None:
+        return self._read("hybridConnections", self.names.hybrid_connection)
+
+    def _rule(self) -> dict[str, Any] | None:
+        return self._read("hybridConnections", self.names.hybrid_connection, "authorizationRules", self.names.rule)
 
     def complete(self) -> bool:
         """Whether the hybrid connection and its rule both exist: one read, of the rule, which ARM finds only under

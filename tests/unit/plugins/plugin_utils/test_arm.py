@@ -2,8 +2,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.auth import Cloud
@@ -19,14 +17,10 @@ def session(options=None, environ=None, run_command=None):
     return s
 
 
-def test_url_sets_the_api_version_on_paths_and_next_links():
+def test_reads_go_through_the_modules_reader():
     s = session()
-    assert s.url("/subscriptions/x/providers/A/b", "2026-08-01") == \
-        "https://arm.example/subscriptions/x/providers/A/b?api-version=2026-08-01"
-    link = s.url("https://arm.example/subscriptions/x/p?api-Version=2020-01-01&$skipToken=100", "2026-05-01")
-    query = parse_qs(urlsplit(link).query)
-    assert query == {"$skipToken": ["100"], "api-version": ["2026-05-01"]}
-    assert "$skipToken=100" in link
+    assert s.reader.base_url == "https://arm.example"
+    assert s.reader.pool_size == 10  # one connection per inventory reader thread
 
 
 def test_default_subscription_from_option_env_or_cli():

@@ -27,31 +27,6 @@ def ext(name, provisioning, ext_type="Microsoft.AzureML.Kubernetes", current="1.
                                          "currentVersion": current, "version": version}}
 
 
-# --- paging
-def test_walk_pages_follows_next_link_until_null():
-    pages = {"/first": {"value": [{"n": 1}, {"n": 2}], "nextLink": "https://arm/x?$skipToken=2"},
-             "https://arm/x?$skipToken=2": {"value": [{"n": 3}], "nextLink": "https://arm/x?$skipToken=3"},
-             "https://arm/x?$skipToken=3": {"value": [], "nextLink": None}}
-    asked = []
-
-    def get_page(url):
-        asked.append(url)
-        return pages[url]
-
-    assert [i["n"] for i in inv.walk_pages(get_page, "/first")] == [1, 2, 3]
-    assert asked == list(pages)
-
-
-def test_walk_pages_absent_next_link_and_junk_items():
-    assert list(inv.walk_pages(lambda url: {"value": [{"a": 1}, None, "x"]}, "/only")) == [{"a": 1}]
-    assert list(inv.walk_pages(lambda url: {}, "/empty")) == []
-
-
-def test_walk_pages_refuses_a_loop():
-    with pytest.raises(inv.PagingError, match="does not end"):
-        list(inv.walk_pages(lambda url: {"value": [], "nextLink": "https://arm/same"}, "/first"))
-
-
 def test_paths():
     assert inv.list_path("managedClusters", SUB_A) == \
         f"/subscriptions/{SUB_A}/providers/Microsoft.ContainerService/managedClusters"

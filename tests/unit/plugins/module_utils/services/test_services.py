@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import AzureCallError, Refused
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, read
+from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.waiter import Waiter
 from ansible_collections.azureml.kubernetes.plugins.module_utils.services.extensions import Extensions
 from ansible_collections.azureml.kubernetes.plugins.module_utils.services.providers import Providers, missing_registration
@@ -21,13 +21,6 @@ def test_call_wraps_azure_errors_and_lets_bugs_through():
         call(lambda: raise_(HttpResponseError("boom")), "read x")
     with pytest.raises(TypeError):
         call(lambda: raise_(TypeError("a bug")), "read x")
-
-
-def test_read_maps_a_missing_resource_to_none():
-    assert read(lambda: raise_(ResourceNotFoundError("gone")), "read x") is None
-    assert read(lambda: {"id": "x"}, "read x") == {"id": "x"}
-    with pytest.raises(AzureCallError):
-        read(lambda: raise_(HttpResponseError("boom")), "read x")
 
 
 class Provider:
@@ -72,19 +65,37 @@ def test_providers_are_read_once_and_registered_only_when_allowed():
                                                                     check_mode=False) is False
 
 
-def test_listing_a_missing_cluster_is_none_and_other_errors_raise():
-    class Ops:
-        def __init__(self, exc):
-            self.exc = exc
+class Reader:
+    """Stands in for arm/rest.ArmReader: answers by path, records (path, api-version, action)."""
 
-        def list(self, *args):
-            raise self.exc
+    def __init__(self, answers):
+        self.answers, self.asked = answers, []
 
-    service = Extensions(Azure(), "managedClusters", "rg", "aks1")
-    service.__dict__["_extensions"] = Ops(ResourceNotFoundError("no cluster"))
-    assert service.list() is None
-    service.__dict__["_extensions"] = Ops(HttpResponseError("boom"))
-    with pytest.raises(AzureCallError, match="list the extensions on managedClusters/aks1"):
+    def get(self, path, api_version, action):
+        self.asked.append((path, api_version, action))
+        answer = self.answers[path]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def list(self, path, api_version, action):
+        return self.get(path, api_version, action)
+
+
+def test_extensions_are_read_by_plain_gets_at_the_sdks_api_version():
+    base = ("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Kubernetes/connectedClusters/arc 1/providers/"
+            "Microsoft.KubernetesConfiguration/extensions").replace(" ", "%20")
+    azure = Azure()
+    azure.subscription_id = "sub"
+    azure.reader = Reader({base + "/azureml": {"name": "azureml"}, base + "/gone": None, base: None})
+    service = Extensions(azure, "connectedClusters", "rg", "arc 1")
+    assert service.get("azureml") == {"name": "azureml"}
+    assert service.get("gone") is None
+    assert service.list() is None  # the cluster itself is missing
+    assert {version for _path, version, _action in azure.reader.asked} == {"2023-05-01"}
+    assert azure.reader.asked[-1][2] == "list the extensions on connectedClusters/arc 1 in resource group rg"
+    azure.reader.answers[base] = AzureCallError(HttpResponseError("boom"), "list the extensions")
+    with pytest.raises(AzureCallError):
         service.list()
 
 
