@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from ..protocol import json_response, not_found_arm
-from .paging import DEFAULT_PAGE_SIZE, page
+from .cluster_reads import ClusterReads
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -25,21 +22,12 @@ class ConnectedClusters:
 
     def __init__(self, world: "World") -> None:
         self.world = world
-
-    async def get_cc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        _, c = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
-        if c is None:
-            raise not_found_arm(RTYPE, p["name"], p["rg"])
-        return json_response(c["body"])
-
-    async def list_cc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return page(request, self.world.cluster_bodies("connectedClusters", p["sub"], p.get("rg", "")),
-                    self.world.settings.get("cluster_page_size", DEFAULT_PAGE_SIZE))
+        self.reads = ClusterReads(world, "connectedClusters", RTYPE)
 
     def routes(self) -> list[Route]:
         return [
-            Route(RG + r"/providers/Microsoft\.Kubernetes/connectedClusters", {"GET": self.list_cc}, "connectedclusters", NS),
-            Route(SUB + r"/providers/Microsoft\.Kubernetes/connectedClusters", {"GET": self.list_cc}, "connectedclusters", NS),
-            Route(RG + r"/providers/Microsoft\.Kubernetes/connectedClusters/(?P<name>[^/]+)", {"GET": self.get_cc},
+            Route(RG + r"/providers/Microsoft\.Kubernetes/connectedClusters", {"GET": self.reads.list}, "connectedclusters", NS),
+            Route(SUB + r"/providers/Microsoft\.Kubernetes/connectedClusters", {"GET": self.reads.list}, "connectedclusters", NS),
+            Route(RG + r"/providers/Microsoft\.Kubernetes/connectedClusters/(?P<name>[^/]+)", {"GET": self.reads.get},
                   "connectedclusters", NS),
         ]

@@ -21,7 +21,7 @@ from ..protocol import (ArmError, bad_type, base_url, iso_from_epoch, json_respo
 from ..state.constants import TENANT_ID
 from ..state.operations import times
 from ..state.seeds import KUBERNETES_VERSION, managed_cluster_body, stable_guid, trusted_access_binding_body
-from .paging import DEFAULT_PAGE_SIZE, page
+from .cluster_reads import ClusterReads
 from .routing import RG, SUB, Route
 
 if TYPE_CHECKING:
@@ -107,6 +107,7 @@ class ContainerService:
     def __init__(self, world: "World", ops: "Operations") -> None:
         self.world = world
         self.ops = ops
+        self.reads = ClusterReads(world, "managedClusters", RTYPE)
 
     def _op_headers(self, request: web.Request, loc: str, sub: str, op_id: str) -> dict[str, str]:
         url = (f"{base_url(request)}/subscriptions/{sub}/providers/{NS}/locations/{loc}/operations/{op_id}"
@@ -122,16 +123,6 @@ class ContainerService:
         for pool in props.get("agentPoolProfiles") or []:
             pool["provisioningState"] = props["provisioningState"]
         self.world.mark_dirty()  # the inventory does not depend on provisioningState
-
-    async def get_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        _, c = self.world.cluster(RTYPE, p["sub"], p["rg"], p["name"])
-        if c is None:
-            raise not_found_arm(RTYPE, p["name"], p["rg"])
-        return json_response(c["body"])
-
-    async def list_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return page(request, self.world.cluster_bodies("managedClusters", p["sub"], p.get("rg", "")),
-                    self.world.settings.get("cluster_page_size", DEFAULT_PAGE_SIZE))
 
     async def put_mc(self, request: web.Request, p: dict[str, str]) -> web.Response:
         body = require_object(await read_json(request))
@@ -282,9 +273,9 @@ class ContainerService:
             Route(BINDINGS, {"GET": self.list_bindings}, "trustedaccess", NS),
             Route(BINDINGS + r"/(?P<binding>[^/]+)", {"GET": self.get_binding, "PUT": self.put_binding,
                                                       "DELETE": self.delete_binding}, "trustedaccess", NS),
-            Route(RG + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.list_mc}, "containerservice", NS),
-            Route(SUB + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.list_mc}, "containerservice", NS),
-            Route(ITEM, {"GET": self.get_mc, "PUT": self.put_mc}, "containerservice", NS),
+            Route(RG + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.reads.list}, "containerservice", NS),
+            Route(SUB + r"/providers/Microsoft\.ContainerService/managedClusters", {"GET": self.reads.list}, "containerservice", NS),
+            Route(ITEM, {"GET": self.reads.get, "PUT": self.put_mc}, "containerservice", NS),
             Route(SUB + r"/providers/Microsoft\.ContainerService/locations/(?P<loc>[^/]+)/operations/(?P<op>[^/]+)",
                   {"GET": self.get_op}, "containerservice", NS),
         ]

@@ -15,7 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_API_VERSIONS, CLUSTER_PROVIDERS
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (
+    CLUSTER_API_VERSIONS,
+    CLUSTER_PROVIDERS,
+    cluster_resource_id,
+)
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
     AML_EXTENSION_TYPE,
     IN_PROGRESS,
@@ -61,14 +65,18 @@ class Cluster:
 
 
 def cluster_from_body(cluster_type: str, body: Mapping[str, Any], subscription_id: str) -> Cluster | None:
-    """A Cluster from a list item (its id gives resource group and subscription); None if the id is unreadable."""
+    """A Cluster from a list item (its id gives resource group and subscription); None if the id is unreadable.
+
+    The id kept is the CLI's spelling (aml/clusters.cluster_resource_id), not AKS's ``/resourcegroups/``, so
+    aml_cluster_id reads as the extension's settings and the modules write it."""
     match = _ID.match(str(body.get("id") or ""))
     if match is None:
         return None
     tags = body.get("tags") or {}
-    return Cluster(cluster_type=cluster_type, name=str(body.get("name") or match["name"]),
-                   resource_group=match["rg"], subscription_id=match["sub"] or subscription_id,
-                   location=normalise_region(str(body.get("location") or "")), id=str(body["id"]),
+    name, subscription = str(body.get("name") or match["name"]), match["sub"] or subscription_id
+    return Cluster(cluster_type=cluster_type, name=name, resource_group=match["rg"], subscription_id=subscription,
+                   location=normalise_region(str(body.get("location") or "")),
+                   id=cluster_resource_id(subscription, match["rg"], cluster_type, name),
                    tags={str(k): "" if v is None else str(v) for k, v in tags.items()} if isinstance(tags, dict) else {})
 
 

@@ -45,6 +45,11 @@ def test_cluster_from_body_reads_the_id():
     assert inv.cluster_from_body("managedClusters", {"id": "/nonsense", "name": "x"}, SUB_A) is None
 
 
+def test_the_cluster_id_is_spelled_as_the_cli_and_the_settings_spell_it():
+    aks = cluster("aks1", rg="RG1")  # AKS lists it as .../resourcegroups/RG1/...
+    assert aks.id == f"/subscriptions/{SUB_A}/resourceGroups/RG1/providers/Microsoft.ContainerService/managedClusters/aks1"
+
+
 # --- filters
 @pytest.mark.parametrize("options,expected", [
     ({}, True),
