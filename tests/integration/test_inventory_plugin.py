@@ -142,6 +142,40 @@ def test_lists_both_types_with_groups_and_the_static_inventorys_hostvars(sandbox
         assert {k: v for k, v in variables.items() if not k.startswith("aml_extension_")} == static[host], host
 
 
+def test_extension_state_is_what_each_host_reads_for_itself(sandbox, world, tmp_path):
+    """The read path (one inventory process) gives each cluster the AML extension that aml_extension_info, run per
+    host over the same inventory, finds for it: same name, same state, same version."""
+    source = tmp_path / "same.aml_clusters.yml"
+    source.write_text(yaml.safe_dump({"plugin": "azureml.kubernetes.aml_clusters", "subscriptions": [world["sub"]]}))
+    out = tmp_path / "per-host"
+    out.mkdir()
+    playbook = tmp_path / "per-host.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "aml_clusters", "gather_facts": False, "tasks": [
+        {"name": "read", "register": "found", "azureml.kubernetes.aml_extension_info": {
+            "cluster_type": "{{ aml_cluster_type }}", "cluster_name": "{{ aml_cluster_name }}",
+            "resource_group": "{{ aml_resource_group }}", "subscription_id": "{{ aml_subscription_id }}",
+            "extension_type": "Microsoft.AzureML.Kubernetes"}},
+        {"name": "keep", "ansible.builtin.copy": {
+            "dest": str(out) + "/{{ inventory_hostname }}.json",
+            "content": "{{ {'inventory': [aml_extension_name, aml_extension_state, aml_extension_version],"
+                       " 'per_host': found.extensions} | to_json }}"}}]}]))
+    done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(source), str(playbook)],
+                          env=ansible_env(sandbox.env), capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    states = {"succeeded": "installed", "failed": "failed", "canceled": "failed"}
+    seen = {}
+    for path in out.glob("*.json"):
+        record = json.loads(path.read_text())
+        aml = sorted(record["per_host"], key=lambda e: e["name"].lower())
+        per_host = [None, "absent", None] if not aml else [
+            aml[0]["name"], states.get(aml[0]["provisioning_state"].lower(), "in_progress"),
+            aml[0]["current_version"] or aml[0]["version"]]
+        assert record["inventory"] == per_host, path.stem
+        seen[path.stem] = per_host[1]
+    assert len(seen) == len(world["clusters"])
+    assert set(seen.values()) == {"failed", "in_progress", "absent"}  # the world's states, each compared
+
+
 def test_filters_compose_and_keyed_groups(sandbox, world, tmp_path):
     names = {k: c["name"] for k, c in world["clusters"].items()}
     listing, _run = inventory(sandbox, tmp_path, subscriptions=[world["sub"]], tags={"env": "prod"},
