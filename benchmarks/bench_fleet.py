@@ -194,7 +194,47 @@ def _converge(runner: Runner, sandbox: SandboxClient, rows: list[Row]) -> Sandbo
         if size == SIZES[0]:
             rows.append(row(bench, "token + metadata requests for the whole run", counts["token"] + counts["metadata"],
                             "requests", targets.Target("<=", 2, ONE_PER_RUN.why)))
+            _profile(runner, single, rows)
     return sandbox
+
+
+# What any SDK-based module pays before its first request: azure-core and its requests transport.
+SDK_FLOOR_IMPORTS = "import azure.core, azure.core.pipeline.transport._requests_basic, azure.mgmt.core.policies"
+
+
+def _module_cpu(path: Path, env: dict[str, str]) -> float:
+    _cpu_of([sys.executable, str(path)], env)  # warm the page cache
+    return median([_cpu_of([sys.executable, str(path)], env) for _ in range(5)])
+
+
+def _profile(runner: Runner, inventory: Path, rows: list[Row]) -> None:
+    """Where a no-change host's module CPU goes: the AnsiballZ payloads Ansible ran (kept), each run again
+    alone, against ping's, and against what importing azure-core and its transport costs by itself."""
+    remote = runner.workdir / "remote-tmp"
+    shutil.rmtree(remote, ignore_errors=True)
+    both = play(task("converge", cluster_type="managedClusters", cluster_name="{{ inventory_hostname }}",
+                     resource_group="rg-bench-nc", name="azureml", config=POC_CONFIG),
+                {"name": "ping", "ansible.builtin.ping": {}}, hosts="fleet")
+    saved = dict(runner.env)
+    runner.env.update(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=str(remote))
+    try:
+        runner.run(both, str(inventory))
+    finally:
+        runner.env.clear()
+        runner.env.update(saved)
+    payloads = {p.name: p for p in remote.glob("*/AnsiballZ_*.py")}
+    aml, ping = _module_cpu(payloads["AnsiballZ_aml_extension.py"], runner.env), _module_cpu(
+        payloads["AnsiballZ_ping.py"], runner.env)
+    bare = median([_cpu_of([sys.executable, "-c", "pass"], runner.env) for _ in range(5)])
+    sdk = median([_cpu_of([sys.executable, "-c", SDK_FLOOR_IMPORTS], runner.env) for _ in range(5)]) - bare
+    bench = "fleet: where a no-change host's module CPU goes (the AnsiballZ payload run alone, median of 5)"
+    rows.append(row(bench, "ansible.builtin.ping module run (the floor)", ping * 1000, "ms"))
+    rows.append(row(bench, "aml_extension no-change module run", aml * 1000, "ms",
+                    note=f"{(aml - ping) * 1000:.0f} ms more than ping"))
+    rows.append(row(bench, "of which: importing azure-core and its requests transport alone", sdk * 1000, "ms",
+                    note="what any module on the Azure SDK pays before its first request"))
+    rows.append(row(bench, "of which: the rest (the collection's code compiled from the zip, the token cache, the GET)",
+                    (aml - ping - sdk) * 1000, "ms"))
 
 
 def _inventory(runner: Runner, sandbox: SandboxClient, rows: list[Row]) -> None:
