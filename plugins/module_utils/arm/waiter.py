@@ -19,8 +19,8 @@ from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors impo
 # azure-mgmt-core's polling is imported on first use (AdaptivePolling), so a task that writes nothing never
 # loads it; azure-core's exceptions come with the first request anyway.
 
-# The one default for wait_timeout (doc fragment azureml.kubernetes.wait holds the same number; a unit test
-# checks they agree), also used by modules without the wait options.
+# The one default for wait_timeout (doc fragment azureml.kubernetes.wait, and the docs of modules with their own
+# wait options, hold the same number; a unit test checks every module agrees), also used by modules without them.
 DEFAULT_WAIT_TIMEOUT = 1800
 MAX_WAIT_TIMEOUT = 7 * 24 * 3600
 FIRST_POLL_SECONDS = 0.5
