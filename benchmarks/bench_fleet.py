@@ -216,7 +216,7 @@ def _profile(runner: Runner, inventory: Path, rows: list[Row]) -> None:
                      resource_group="rg-bench-nc", name="azureml", config=POC_CONFIG),
                 {"name": "ping", "ansible.builtin.ping": {}}, hosts="fleet")
     saved = dict(runner.env)
-    runner.env.update(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=str(remote))
+    runner.env.update(ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=str(remote), ANSIBLE_PIPELINING="0")  # payloads as files
     try:
         runner.run(both, str(inventory))
     finally:

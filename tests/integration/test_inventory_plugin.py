@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import IN_PROGRESS
 from tests.support.plays import ansible_env
 
 EXT_API = "2023-05-01"
@@ -162,13 +163,14 @@ def test_extension_state_is_what_each_host_reads_for_itself(sandbox, world, tmp_
     done = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(source), str(playbook)],
                           env=ansible_env(sandbox.env), capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    states = {"succeeded": "installed", "failed": "failed", "canceled": "failed"}
+    in_progress = {s.lower() for s in IN_PROGRESS}
     seen = {}
     for path in out.glob("*.json"):
         record = json.loads(path.read_text())
         aml = sorted(record["per_host"], key=lambda e: e["name"].lower())
+        state = (aml[0]["provisioning_state"] or "").lower() if aml else None
         per_host = [None, "absent", None] if not aml else [
-            aml[0]["name"], states.get(aml[0]["provisioning_state"].lower(), "in_progress"),
+            aml[0]["name"], "installed" if state == "succeeded" else "in_progress" if state in in_progress else "failed",
             aml[0]["current_version"] or aml[0]["version"]]
         assert record["inventory"] == per_host, path.stem
         seen[path.stem] = per_host[1]

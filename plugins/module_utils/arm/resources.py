@@ -42,4 +42,3 @@ def call(operation: Callable[[], Any], action: str) -> Any:
         return operation()
     except (AzureError, DeserializationError) as exc:  # the latter is a ValueError: an unreadable answer
         raise AzureCallError(exc, action) from exc
-

@@ -4,7 +4,7 @@
 
 Reads need no SDK management client: importing and building one costs a module run about 0.1 s of CPU before
 its first request (issue 10), and its models drop the fields they do not know. Writes, with their long-running
-operations, go through the SDK clients (services/). The modules (arm/module.AzureModule.rest) and the inventory
+operations, go through the SDK clients (services/). The modules (arm/module.AzureModule.reader) and the inventory
 plugin (plugin_utils/arm.ArmSession) read through this one class. Raises AzureCallError, never exits.
 """
 
@@ -89,8 +89,11 @@ class ArmReader:
                 return None
             if response.status_code != 200:
                 raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-            return response.json()
-        except (AzureError, ValueError) as exc:  # ValueError: an answer that is not JSON
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError(f"Azure answered {type(document).__name__} where an ARM document (a JSON object) belongs")
+            return document
+        except (AzureError, ValueError) as exc:  # ValueError: an answer that is not JSON, or not an object
             raise AzureCallError(exc, action) from exc
 
     def page_getter(self, api_version: str, action: str) -> Callable[[str], dict[str, Any]]:

@@ -67,6 +67,13 @@ def test_an_answer_that_is_not_json_names_the_action():
         r.get("/a", "2023-05-01", "read extension a")
 
 
+def test_an_answer_that_is_not_an_object_is_refused():
+    r = reader({url("/a"): Answer(200, ["a", "list"]), url("/n"): Answer(200, None)})
+    for path in ("/a", "/n"):
+        with pytest.raises(AzureCallError, match="read it"):
+            r.get(path, "2023-05-01", "read it")
+
+
 def test_list_follows_next_links_and_a_missing_parent_is_none():
     second = "https://arm.example/l?$skipToken=2&api-version=2023-05-01"
     r = reader({url("/l"): Answer(200, {"value": [{"n": 1}], "nextLink": "https://arm.example/l?$skipToken=2"}),
