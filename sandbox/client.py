@@ -57,6 +57,9 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 CLI_TIMEOUT = 60
+# Seeding answers once each cluster's control plane is up and its situations are written: on a busy machine
+# (several control planes starting) that takes well over the 30 s an ordinary call gets.
+SEED_TIMEOUT = 300
 WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
 ARM_RESOURCE = "https://management.azure.com/"
 PathLike = Union[str, "os.PathLike[str]"]
@@ -210,14 +213,14 @@ class SandboxClient:
 
     # ---- control API ---------------------------------------------------------------------------------
 
-    def control(self, verb: str, path: str, body: Any = None, **params: Any) -> Any:
+    def control(self, verb: str, path: str, body: Any = None, timeout: float = 30, **params: Any) -> Any:
         """``VERB /_sandbox/PATH`` with a JSON body and query parameters; the parsed answer.
 
         Query parameters whose value is None are left out. SandboxError on a status >= 400.
         """
         path = path.lstrip("/")
         query = {k: v for k, v in params.items() if v is not None}
-        response = self.call(verb, f"/_sandbox/{path}", body, params=query)
+        response = self.call(verb, f"/_sandbox/{path}", body, params=query, timeout=timeout)
         parsed = _parse(response)
         if response.status_code >= 400:
             raise SandboxError(verb, path, response.status_code, parsed)
@@ -251,13 +254,13 @@ class SandboxClient:
         """Seed one cluster; returns the spec sent. Defaults: a unique ``it-…`` name, resource group ``rg-it``,
         eastus, 3 nodes, this sandbox's default subscription. Any seed field (see sandbox/README.md) can be given."""
         spec = self._spec(cluster_type, fields)
-        self.control("POST", "clusters", spec)
+        self.control("POST", "clusters", spec, timeout=SEED_TIMEOUT)
         return spec
 
     def seed_clusters(self, specs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Seed several clusters in one batch (all or nothing); each spec gets the same defaults."""
         full = [self._spec(str(s.get("cluster_type", "managedClusters")), dict(s)) for s in specs]
-        self.control("POST", "clusters", {"clusters": full})
+        self.control("POST", "clusters", {"clusters": full}, timeout=SEED_TIMEOUT)
         return full
 
     def _spec(self, cluster_type: str, fields: dict[str, Any]) -> dict[str, Any]:
