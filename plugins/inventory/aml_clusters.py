@@ -151,7 +151,10 @@ except ImportError:  # older ansible-core templates plugin values as they are
         return value
 
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml import inventory as inv
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import EXTENSIONS_API_VERSION
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (
+    CLUSTER_API_VERSIONS,
+    EXTENSIONS_API_VERSION,
+)
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.errors import CollectionError
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import PagingError, walk_pages
 from ansible_collections.azureml.kubernetes.plugins.plugin_utils.arm import AUTH_OPTIONS, ArmSession
@@ -224,7 +227,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if default:
             return [default]
         listed = [s.get("subscriptionId") for s in walk_pages(
-            session.page_getter(inv.SUBSCRIPTIONS_API_VERSION, "list the subscriptions the identity can see"),
+            session.reader.page_getter(inv.SUBSCRIPTIONS_API_VERSION, "list the subscriptions the identity can see"),
             "/subscriptions") if s.get("subscriptionId")]
         if not listed:
             raise CollectionError("The identity can list no subscription. Set the subscriptions option (or "
@@ -233,7 +236,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _list(self, session: ArmSession, cluster_type: str, subscription: str, group: str | None) -> list[inv.Cluster]:
         where = f"subscription {subscription}" + (f", resource group {group}" if group else "")
-        get_page = session.page_getter(inv.LIST_API_VERSIONS[cluster_type], f"list the {cluster_type} of {where}")
+        get_page = session.reader.page_getter(CLUSTER_API_VERSIONS[cluster_type], f"list the {cluster_type} of {where}")
         try:
             bodies = list(walk_pages(get_page, inv.list_path(cluster_type, subscription, group)))
         except PagingError as exc:
@@ -242,7 +245,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return [c for c in found if c is not None]
 
     def _extension(self, session: ArmSession, cluster: inv.Cluster) -> dict[str, Any]:
-        get_page = session.page_getter(EXTENSIONS_API_VERSION, f"list the extensions of {cluster.id}")
+        get_page = session.reader.page_getter(EXTENSIONS_API_VERSION, f"list the extensions of {cluster.id}")
         try:
             return inv.extension_summary(list(walk_pages(get_page, inv.extensions_path(cluster.id))))
         except (CollectionError, PagingError) as exc:

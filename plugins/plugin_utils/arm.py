@@ -23,7 +23,7 @@ AUTH_OPTIONS = ("auth_source", "profile", "subscription_id", "client_id", "secre
 
 
 class ArmSession:
-    """One cloud, one credential, one pipeline: GETs of ARM JSON, safe to share between threads."""
+    """One cloud and one credential for the inventory: its reader (arm/rest.ArmReader) is safe to share between threads."""
 
     def __init__(self, options: Mapping[str, Any], environ: Mapping[str, str] | None = None,
                  run_command: Callable[[list[str]], tuple[int, str, str]] | None = None, pool_size: int = 10) -> None:
@@ -78,11 +78,3 @@ class ArmSession:
         """The modules' reader (module_utils/arm/rest), with a connection per inventory reader thread."""
         return ArmReader(self.cloud.resource_manager, self.credential, self.cloud.scope, verify=self.verify_tls,
                          pool_size=self.pool_size)
-
-    def get(self, path: str, api_version: str, action: str) -> dict[str, Any] | None:
-        """GET one ARM document; None on 404; AzureCallError naming `action` on any other failure."""
-        return self.reader.get(path, api_version, action)
-
-    def page_getter(self, api_version: str, action: str) -> Callable[[str], dict[str, Any]]:
-        """A get_page for module_utils/arm/rest.walk_pages: a missing scope is an empty page."""
-        return self.reader.page_getter(api_version, action)

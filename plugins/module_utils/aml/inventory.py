@@ -15,17 +15,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import (
-    CLUSTER_API_VERSIONS,
-    CLUSTER_PROVIDERS,
-    cluster_resource_id,
-)
+from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_PROVIDERS, cluster_resource_id
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import (
     AML_EXTENSION_TYPE,
     IN_PROGRESS,
 )
 
-LIST_API_VERSIONS: dict[str, str] = dict(CLUSTER_API_VERSIONS)
 TYPE_GROUPS: dict[str, str] = {"managedClusters": "aks", "connectedClusters": "arc"}
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 PARENT_GROUP = "aml_clusters"

@@ -22,6 +22,13 @@ except ImportError:  # AzureModule reports the missing SDK
     MatchConditions = None
 
 
+def cluster_path(subscription_id: str, resource_group: str, cluster_type: str, cluster_name: str, *below: str) -> str:
+    """The cluster's ARM path (or a path below it), each segment quoted as the SDKs quote path arguments."""
+    provider, resource_type = CLUSTER_PROVIDERS[cluster_type]
+    return resource_path("subscriptions", subscription_id, "resourceGroups", resource_group, "providers", provider,
+                         resource_type, cluster_name, *below)
+
+
 class Clusters:
     """One cluster of the task: its type, resource group and name."""
 
@@ -36,9 +43,7 @@ class Clusters:
         return f"{self.cluster_type}/{self.cluster_name} in resource group {self.resource_group}"
 
     def _path(self, *below: str) -> str:
-        provider, resource_type = CLUSTER_PROVIDERS[self.cluster_type]
-        return resource_path("subscriptions", self.azure.subscription_id, "resourceGroups", self.resource_group,
-                             "providers", provider, resource_type, self.cluster_name, *below)
+        return cluster_path(self.azure.subscription_id, self.resource_group, self.cluster_type, self.cluster_name, *below)
 
     def resource(self) -> dict[str, Any] | None:
         """The cluster as ARM JSON (a plain GET, every field Azure sent), or None when it does not exist."""

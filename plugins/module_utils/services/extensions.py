@@ -10,7 +10,7 @@ from typing import Any
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.clusters import CLUSTER_PROVIDERS, EXTENSIONS_API_VERSION
 from ansible_collections.azureml.kubernetes.plugins.module_utils.aml.extension_state import IN_PROGRESS, provisioning_state
 from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.resources import call, json_body, to_rest
-from ansible_collections.azureml.kubernetes.plugins.module_utils.arm.rest import resource_path
+from ansible_collections.azureml.kubernetes.plugins.module_utils.services.clusters import cluster_path
 
 # How the KubernetesConfiguration RP's operations end (as the SDK's own polling is configured).
 LRO_OPTIONS = {"final-state-via": "azure-async-operation"}
@@ -37,10 +37,8 @@ class Extensions:
         return base if name is None else base + (name,)
 
     def _rest_path(self, name: str | None = None) -> str:
-        cluster = ("subscriptions", self.azure.subscription_id, "resourceGroups", self.resource_group, "providers",
-                   self.cluster_rp, self.cluster_resource, self.cluster_name)
-        extensions = ("providers", "Microsoft.KubernetesConfiguration", "extensions") + (() if name is None else (name,))
-        return resource_path(*cluster, *extensions)
+        below = ("providers", "Microsoft.KubernetesConfiguration", "extensions") + (() if name is None else (name,))
+        return cluster_path(self.azure.subscription_id, self.resource_group, self.cluster_type, self.cluster_name, *below)
 
     @property
     def where(self) -> str:
