@@ -36,7 +36,7 @@ API (kept stable; add, do not change)::
     sb.reset(); sb.state() -> dict; sb.extensions() -> list[dict]
 
     # plain HTTPS to any sandbox path (ARM, auth, metadata, control), never raising on a status
-    sb.call(method, path, body=None, data=None, headers=None, params=None, timeout=30) -> requests.Response
+    sb.call(method, path, body=None, data=None, headers=None, params=None, timeout=None) -> requests.Response  (30 s; SEED_TIMEOUT for seeding)
     sb.token(resource="https://management.azure.com/") -> str          # from the managed-identity endpoint
     sb.arm(method, path, body=None, api_version=None, params=None, headers=None) -> requests.Response
                                                    # `call` with a bearer token (and ?api-version= when given)
@@ -186,9 +186,11 @@ class SandboxClient:
 
     def call(self, method: str, path: str, body: Any = None, data: Optional[bytes] = None,
              headers: Optional[Mapping[str, str]] = None, params: Optional[Mapping[str, Any]] = None,
-             timeout: float = 30) -> requests.Response:
+             timeout: Optional[float] = None) -> requests.Response:
         """Any sandbox path (starting with '/'); ``body`` is sent as JSON, ``data`` as raw bytes. Never raises
-        on an HTTP status."""
+        on an HTTP status. Without ``timeout``: 30 s, SEED_TIMEOUT for seeding clusters."""
+        if timeout is None:
+            timeout = SEED_TIMEOUT if method.upper() == "POST" and path.startswith("/_sandbox/clusters") else 30
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         return self.session.request(method, self.url + path, json=body if data is None else None, data=data,
                                     headers=hdrs, params=params, timeout=timeout, verify=self.ca_bundle)
@@ -213,14 +215,14 @@ class SandboxClient:
 
     # ---- control API ---------------------------------------------------------------------------------
 
-    def control(self, verb: str, path: str, body: Any = None, timeout: float = 30, **params: Any) -> Any:
+    def control(self, verb: str, path: str, body: Any = None, **params: Any) -> Any:
         """``VERB /_sandbox/PATH`` with a JSON body and query parameters; the parsed answer.
 
         Query parameters whose value is None are left out. SandboxError on a status >= 400.
         """
         path = path.lstrip("/")
         query = {k: v for k, v in params.items() if v is not None}
-        response = self.call(verb, f"/_sandbox/{path}", body, params=query, timeout=timeout)
+        response = self.call(verb, f"/_sandbox/{path}", body, params=query)
         parsed = _parse(response)
         if response.status_code >= 400:
             raise SandboxError(verb, path, response.status_code, parsed)
@@ -254,13 +256,13 @@ class SandboxClient:
         """Seed one cluster; returns the spec sent. Defaults: a unique ``it-…`` name, resource group ``rg-it``,
         eastus, 3 nodes, this sandbox's default subscription. Any seed field (see sandbox/README.md) can be given."""
         spec = self._spec(cluster_type, fields)
-        self.control("POST", "clusters", spec, timeout=SEED_TIMEOUT)
+        self.control("POST", "clusters", spec)
         return spec
 
     def seed_clusters(self, specs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Seed several clusters in one batch (all or nothing); each spec gets the same defaults."""
         full = [self._spec(str(s.get("cluster_type", "managedClusters")), dict(s)) for s in specs]
-        self.control("POST", "clusters", {"clusters": full}, timeout=SEED_TIMEOUT)
+        self.control("POST", "clusters", {"clusters": full})
         return full
 
     def _spec(self, cluster_type: str, fields: dict[str, Any]) -> dict[str, Any]:

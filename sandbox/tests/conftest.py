@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
-from sandbox.client import SEED_TIMEOUT, SandboxClient, read_env_file, run_cli  # noqa: F401 - run_cli and read_env_file for tests
+from sandbox.client import SandboxClient, read_env_file, run_cli  # noqa: F401 - run_cli and read_env_file for tests
 
 ROOT = Path(__file__).resolve().parents[2]
 SUB = "6b1e4d4a-0000-4000-8000-00000000a001"
@@ -30,8 +30,7 @@ class Sandbox(SandboxClient):
     def ctl(self, method: str, path: str, body: Any = None, raw: Optional[bytes] = None,
             headers: Optional[dict[str, str]] = None) -> tuple[int, Any, dict[str, str]]:
         """Plain HTTPS call (control API or raw ARM; ``path`` may carry a query string)."""
-        seeding = method == "POST" and path.startswith("/_sandbox/clusters")
-        r = self.call(method, path, body, data=raw, headers=headers, timeout=SEED_TIMEOUT if seeding else 30)
+        r = self.call(method, path, body, data=raw, headers=headers)
         try:
             parsed = r.json() if r.content else None
         except ValueError:
